@@ -1,0 +1,189 @@
+"""研修通 (yanxiu): the Flask application factory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from app.config import Defaults
+from app.extensions import babel, csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+
+
+def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, error pages."""
+    app = Flask(__name__)
+    app.config.from_object(Defaults)
+    app.config.from_prefixed_env("YANXIU")
+    if config_overrides:
+        app.config.update(config_overrides)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    _register_hooks(app)
+    _register_template_helpers(app)
+    return app
+
+
+def _select_locale() -> str:
+    from flask import current_app
+
+    lang = session.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        return lang
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    # Foreign keys are off by default in SQLite; WAL lets readers proceed while one writer commits.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _init_extensions(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("connect_args", {}).setdefault("timeout", 30)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+        if uri.startswith("sqlite:///") and not uri.startswith("sqlite:///:memory:"):
+            os.makedirs(os.path.dirname(uri.removeprefix("sqlite:///")) or ".", exist_ok=True)
+    db.init_app(app)
+    if uri.startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from app.models import User
+
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.admin import bp as admin_bp
+    from app.attachments import bp as attachments_bp
+    from app.auth import bp as auth_bp
+    from app.instances import bp as instances_bp
+    from app.projects import bp as projects_bp
+    from app.tasks import bp as tasks_bp
+
+    for bp in (auth_bp, tasks_bp, instances_bp, projects_bp, attachments_bp, admin_bp):
+        app.register_blueprint(bp)
+
+    from app.cli import register_commands
+
+    register_commands(app)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    from app.errors import DomainError
+
+    def render_error(status: int, message: str):
+        return render_template("errors/error.html", status=status, message=message), status
+
+    @app.errorhandler(DomainError)
+    def domain_error(err: DomainError):
+        db.session.rollback()
+        return render_error(err.status_code, err.message)
+
+    @app.errorhandler(StaleDataError)
+    def stale(err: StaleDataError):
+        db.session.rollback()
+        return render_error(409, "该记录刚刚已被他人修改，您的操作未生效，请刷新后重试")
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(err: CSRFError):
+        return render_error(400, "页面已过期或表单校验失败，请刷新页面后重试")
+
+    @app.errorhandler(413)
+    def too_large(err):
+        return render_error(413, "上传的内容过大")
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        if err.code is not None and err.code < 400:
+            return err  # routing redirects (e.g. trailing slash) pass through
+        messages = {400: "请求无效", 403: "您没有权限执行此操作", 404: "页面不存在", 405: "不支持的请求方式"}
+        return render_error(err.code or 500, messages.get(err.code or 500, err.description or "出错了"))
+
+    @app.errorhandler(Exception)
+    def unexpected(err: Exception):
+        if app.testing:
+            raise err  # a test must fail loudly, not read an error page
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return render_error(500, "服务器内部错误，已记录，请稍后重试或联系管理员")
+
+
+def _register_hooks(app: Flask) -> None:
+    from app import audit
+
+    @app.before_request
+    def remember_ip():
+        audit.current_ip.set(request.remote_addr)
+
+    @app.before_request
+    def force_password_change():
+        if (current_user.is_authenticated and current_user.must_change_password
+                and request.endpoint not in ("auth.change_password", "auth.logout", "static", "auth.set_language")):
+            flash("请先修改初始密码", "warning")
+            return redirect(url_for("auth.change_password"))
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.context_processor
+    def navigation():
+        from app.models import ROLE_LABELS, Role
+        from app.tasks.services import inbox_count
+
+        if not current_user.is_authenticated:
+            return {}
+        return {"nav_inbox_count": inbox_count(current_user),
+                "nav_is_admin": current_user.has_role(Role.ADMIN),
+                "role_labels": ROLE_LABELS,
+                "current_lang": _select_locale()}
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask_babel import format_datetime
+
+    from app.models.base import utcnow
+
+    @app.template_filter("localtime")
+    def localtime(value):
+        return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+
+    @app.template_filter("localdate")
+    def localdate(value):
+        return format_datetime(value, "yyyy-MM-dd") if value else ""
+
+    app.jinja_env.globals["now_utc"] = utcnow

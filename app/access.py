@@ -1,0 +1,86 @@
+"""Who may see and act on what. Services call these; views may call them to hide links."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+
+from app.errors import Forbidden, NotFound
+from app.models import HumanTask, OrgUnit, ProcessInstance, Role, TaskStatus, User
+from app.models.user import OVERSIGHT_ROLES
+
+
+def oversight_paths(user: User) -> list[str]:
+    """Org paths under which ``user`` may see workflow records (their role's org and below)."""
+    return sorted({ra.org.path for ra in user.roles if ra.role in OVERSIGHT_ROLES})
+
+
+def oversees(user: User, org: OrgUnit) -> bool:
+    return any(org.path.startswith(path) for path in oversight_paths(user))
+
+
+def org_scope_clause(user: User, path_column: ColumnElement[str]) -> ColumnElement[bool]:
+    """SQL condition: ``path_column`` lies in the user's oversight scope."""
+    paths = oversight_paths(user)
+    if not paths:
+        return false()
+    return or_(*[path_column.startswith(path, autoescape=True) for path in paths])
+
+
+def instance_visible_clause(user: User) -> ColumnElement[bool]:
+    """SQL condition on ProcessInstance (joined with its school as OrgUnit) for visibility."""
+    involved = exists(select(HumanTask.id).where(
+        HumanTask.instance_id == ProcessInstance.id,
+        or_(HumanTask.assignee_id == user.id, HumanTask.completed_by_id == user.id)))
+    return or_(org_scope_clause(user, OrgUnit.path), ProcessInstance.starter_id == user.id, involved)
+
+
+def can_view_instance(user: User, instance: ProcessInstance) -> bool:
+    if oversees(user, instance.school) or instance.starter_id == user.id:
+        return True
+    from app.extensions import db
+
+    return db.session.scalar(select(exists().where(
+        HumanTask.instance_id == instance.id,
+        or_(HumanTask.assignee_id == user.id, HumanTask.completed_by_id == user.id)))) or False
+
+
+def require_instance_visible(user: User, instance: ProcessInstance | None) -> ProcessInstance:
+    """Return the instance, or raise NotFound when it does not exist or is not the user's business.
+
+    Records outside the user's scope answer 404 rather than 403, so ids do not leak whether a
+    record exists.
+    """
+    if instance is None or not can_view_instance(user, instance):
+        raise NotFound("找不到该记录，或您没有查看权限")
+    return instance
+
+
+def is_candidate(user: User, task: HumanTask) -> bool:
+    """The user holds the task's role at the task's org."""
+    return task.role is not None and task.org_id is not None and user.has_role(Role(task.role), task.org_id)
+
+
+def can_act(user: User, task: HumanTask) -> bool:
+    if task.status != TaskStatus.OPEN:
+        return False
+    if task.assignee_id is not None:
+        return task.assignee_id == user.id
+    return is_candidate(user, task)
+
+
+def require_can_act(user: User, task: HumanTask) -> None:
+    if task.assignee_id is not None and task.assignee_id != user.id:
+        name = task.assignee.display_name if task.assignee else "他人"
+        raise Forbidden(f"该任务已由 {name} 认领，您不能办理")
+    if not can_act(user, task):
+        raise Forbidden("您不是该任务的办理人")
+
+
+def task_candidate_clause(user: User) -> ColumnElement[bool]:
+    """SQL condition: open tasks assigned to the user, or unassigned tasks for one of their roles."""
+    pairs = user.role_pairs()
+    mine = HumanTask.assignee_id == user.id
+    if not pairs:
+        return mine
+    by_role = or_(*[and_(HumanTask.role == role, HumanTask.org_id == org_id) for role, org_id in pairs])
+    return or_(mine, and_(HumanTask.assignee_id.is_(None), by_role))

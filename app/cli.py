@@ -1,0 +1,87 @@
+"""The ``yanxiu`` command: every Flask command (``yanxiu db upgrade``, ``yanxiu run``) plus
+``deploy`` and ``demo``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from workflows import BpmnDeployError
+
+
+def _create_app() -> Flask:
+    from app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """研修通 (yanxiu) command line."""
+
+
+def _deploy(directory: Path) -> int:
+    from app.extensions import db
+    from app.processes.services import deploy_directory
+
+    try:
+        results = deploy_directory(directory)
+    except BpmnDeployError as err:
+        db.session.rollback()
+        click.echo(f"部署失败，未做任何更改：{err}", err=True)
+        return 1
+    db.session.commit()
+    for r in results:
+        state = "新版本" if r.changed else "未变化"
+        click.echo(f"  {r.key:<28} v{r.version:<3} {state}  ({r.filename})")
+    return 0
+
+
+@click.command("deploy")
+@click.option("--dir", "directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="BPMN directory (default: the shipped bpmn/ folder)")
+@with_appcontext
+def deploy_command(directory: Path | None) -> None:
+    """Deploy the BPMN/DMN files as versioned process definitions (all or nothing)."""
+    code = _deploy(directory or Path(current_app.config["BPMN_DIR"]))
+    if code:
+        sys.exit(code)
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--reset", is_flag=True, help="Delete the demo database and files first.")
+@click.option("--no-serve", is_flag=True, help="Prepare the demo data and exit.")
+@with_appcontext
+def demo_command(host: str, port: int, reset: bool, no_serve: bool) -> None:
+    """Create the demo organisation, users and processes on SQLite, then serve the app."""
+    from flask_migrate import upgrade
+
+    from app.demo import DEMO_PASSWORD, reset_demo_storage, seed_demo
+    from app.extensions import db
+
+    app = current_app._get_current_object()
+    if reset:
+        reset_demo_storage(app)
+    upgrade()
+    if _deploy(Path(app.config["BPMN_DIR"])):
+        sys.exit(1)
+    users = seed_demo()
+    db.session.commit()
+    click.echo("\n研修通演示环境已就绪。所有演示账号的密码均为：" + DEMO_PASSWORD + "\n")
+    for username, name, role_text in users:
+        click.echo(f"  {username:<16} {name:<8} {role_text}")
+    if no_serve:
+        return
+    click.echo(f"\n请在浏览器打开 http://{host}:{port}/  （按 Ctrl+C 停止）\n")
+    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(deploy_command)
+    app.cli.add_command(demo_command)

@@ -1,0 +1,41 @@
+"""Base form classes shared by every feature."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired
+
+
+def choices(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
+    """SelectField choices from (value, label) pairs; values are sent as strings."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+class BaseForm(FlaskForm):
+    """All forms are CSRF-protected (Flask-WTF) and validated on the server."""
+
+    def add_error(self, field_name: str, message: str) -> None:
+        field = getattr(self, field_name)
+        if isinstance(field.errors, tuple):
+            field.errors = list(field.errors)
+        field.errors.append(message)
+
+    def check_required(self, names: tuple[str, ...], message: str = "此项为必填项") -> bool:
+        """Require ``names`` to be filled (used when a draft is submitted, not when it is saved)."""
+        ok = True
+        for name in names:
+            data = getattr(self, name).data
+            if data is None or data == "" or data == [] or (isinstance(data, str) and not data.strip()):
+                self.add_error(name, message)
+                ok = False
+        return ok
+
+
+class EmptyForm(FlaskForm):
+    """A CSRF-only form for POST buttons (claim, logout, ...)."""
+
+
+__all__ = ["BaseForm", "DataRequired", "EmptyForm", "InputRequired", "choices"]

@@ -1,0 +1,36 @@
+"""All models, imported in one place so that Alembic sees every table."""
+
+from app.models.attachment import Attachment
+from app.models.audit import AuditEvent
+from app.models.base import Base
+from app.models.org import OrgType, OrgUnit
+from app.models.process import InstanceStatus, ProcessDefinition, ProcessInstance
+from app.models.project import ProjectApplication, ProjectStatus
+from app.models.sequence import SequenceCounter
+from app.models.task import ACTION_LABELS, HumanTask, Opinion, TaskStatus
+from app.models.term import Term
+from app.models.user import ROLE_LABELS, ROLE_NAMES, Role, RoleAssignment, User
+
+__all__ = [
+    "ACTION_LABELS",
+    "Attachment",
+    "AuditEvent",
+    "Base",
+    "HumanTask",
+    "InstanceStatus",
+    "OrgType",
+    "OrgUnit",
+    "Opinion",
+    "ProcessDefinition",
+    "ProcessInstance",
+    "ProjectApplication",
+    "ProjectStatus",
+    "ROLE_LABELS",
+    "ROLE_NAMES",
+    "Role",
+    "SequenceCounter",
+    "RoleAssignment",
+    "TaskStatus",
+    "Term",
+    "User",
+]

@@ -1,0 +1,104 @@
+"""Human tasks (the inbox) and approval opinions (the typed history of decisions).
+
+Human task rows are kept in step with the READY user tasks of each workflow after every engine
+run; the inbox reads only these rows and never deserialises a workflow.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, created_at, intpk
+from app.models.org import OrgUnit
+from app.models.user import User
+
+if TYPE_CHECKING:
+    from app.models.process import ProcessInstance
+
+
+class TaskStatus(enum.StrEnum):
+    OPEN = "open"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return {"open": "待办理", "completed": "已办理", "cancelled": "已取消"}[self.value]
+
+
+class HumanTask(Base):
+    __tablename__ = "human_task"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "spiff_task_id"),
+        Index("ix_human_task_candidates", "status", "role", "org_id", "created_at"),
+        Index("ix_human_task_assignee", "assignee_id", "status", "created_at"),
+        Index("ix_human_task_completed_by", "completed_by_id", "completed_at"),
+        Index("ix_human_task_instance_status", "instance_id", "status"),
+    )
+
+    id: Mapped[intpk]
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
+    spiff_task_id: Mapped[str] = mapped_column(String(36))
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    lane: Mapped[str | None] = mapped_column(String(100))
+    form_key: Mapped[str | None] = mapped_column(String(100))
+    properties: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    role: Mapped[str | None] = mapped_column(String(30))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    status: Mapped[TaskStatus] = mapped_column(
+        Enum(TaskStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        default=TaskStatus.OPEN)
+    due_at: Mapped[datetime | None]
+    created_at: Mapped[created_at]
+    claimed_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    instance: Mapped[ProcessInstance] = relationship(lazy="joined")
+    org: Mapped[OrgUnit | None] = relationship(lazy="joined")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id], lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == TaskStatus.OPEN
+
+    def __repr__(self) -> str:
+        return f"<HumanTask {self.id} {self.bpmn_id} {self.status}>"
+
+
+class Opinion(Base):
+    """A typed approval record: who did what at which step, with their comment."""
+
+    __tablename__ = "opinion"
+
+    id: Mapped[intpk]
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"))
+    task_name: Mapped[str] = mapped_column(String(200))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    action: Mapped[str] = mapped_column(String(30))   # submit / approve / return / reject
+    comment: Mapped[str | None] = mapped_column(Text)
+    round: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[created_at]
+
+    actor: Mapped[User] = relationship(lazy="joined")
+
+
+ACTION_LABELS = {
+    "submit": "提交",
+    "approve": "通过",
+    "return": "退回修改",
+    "reject": "不通过",
+    "save": "保存草稿",
+}

@@ -1,0 +1,97 @@
+"""What each process needs from the application, registered by its feature package.
+
+A :class:`ProcessAdapter` ties a BPMN process key to its business record (loading it for the
+task page, keeping its status in step after every engine run) and to the service-task operations
+its BPMN calls. A :class:`TaskFormHandler` renders and applies the form of user tasks with a
+given ``formKey``. Deployment refuses BPMN files that name an unknown form key or operation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from flask_wtf import FlaskForm
+
+    from app.models import HumanTask, ProcessInstance, User
+    from workflows import WorkflowRuntime
+
+
+@dataclass(frozen=True)
+class OperationContext:
+    """Passed to service-task operations: the instance being run and who triggered the run."""
+
+    instance: ProcessInstance
+    actor: User | None
+
+
+Operation = Callable[[OperationContext, Mapping[str, Any]], Any]
+
+
+@dataclass
+class ProcessAdapter:
+    key: str
+    #: Loads the business record shown on task and instance pages (or None).
+    load_record: Callable[[ProcessInstance], Any] = lambda instance: None
+    #: Template partial that renders the record, given ``record`` and ``instance``.
+    record_template: str | None = None
+    #: Extra template context for the record partial (e.g. attachments and whether the viewer may edit them).
+    record_context: Callable[[ProcessInstance, Any, User], dict[str, Any]] = lambda instance, record, user: {}
+    #: Called after every engine run, in the same transaction, to keep the record in step.
+    after_run: Callable[[ProcessInstance, WorkflowRuntime, User | None], None] = lambda i, r, a: None
+    #: Service-task operations by name (``spiffworkflow:serviceTaskOperator id``).
+    operations: dict[str, Operation] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What a submitted task form contributes: workflow data (decisions, ids) and the opinion."""
+
+    data: Mapping[str, Any]
+    action: str
+    comment: str | None = None
+
+
+class TaskFormHandler(Protocol):
+    template: str
+    #: Whether the form has a "save draft" button that stores input without completing the task.
+    can_save_draft: bool
+
+    def build_form(self, task: HumanTask, record: Any, formdata: Any = None) -> FlaskForm: ...
+
+    def validate(self, form: FlaskForm, task: HumanTask, record: Any, *, submitting: bool) -> bool: ...
+
+    def save(self, form: FlaskForm, task: HumanTask, record: Any, actor: User) -> None: ...
+
+    def complete(self, form: FlaskForm, task: HumanTask, record: Any, actor: User) -> Completion: ...
+
+
+_ADAPTERS: dict[str, ProcessAdapter] = {}
+_FORM_HANDLERS: dict[str, TaskFormHandler] = {}
+
+
+def register_adapter(adapter: ProcessAdapter) -> ProcessAdapter:
+    _ADAPTERS[adapter.key] = adapter
+    return adapter
+
+
+def adapter_for(key: str) -> ProcessAdapter:
+    return _ADAPTERS.get(key) or ProcessAdapter(key=key)
+
+
+def register_form_handler(form_key: str, handler: TaskFormHandler) -> None:
+    _FORM_HANDLERS[form_key] = handler
+
+
+def form_handler(form_key: str | None) -> TaskFormHandler | None:
+    return _FORM_HANDLERS.get(form_key or "")
+
+
+def known_form_keys() -> frozenset[str]:
+    return frozenset(_FORM_HANDLERS)
+
+
+def known_operations() -> frozenset[str]:
+    return frozenset(op for adapter in _ADAPTERS.values() for op in adapter.operations)

@@ -1,0 +1,175 @@
+"""A running workflow, wrapped so that callers never touch SpiffWorkflow internals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from workflows.errors import TaskNotReady, WorkflowError
+from workflows.serializer import StateSerializer
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    """A READY user task, as the application sees it."""
+
+    id: str
+    bpmn_id: str
+    name: str
+    lane: str | None
+    properties: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StepEvent:
+    """An engine-run step (script, service, gateway, event) that completed during a run."""
+
+    bpmn_id: str
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    """A timer event the workflow is waiting on, with its due time if already computed."""
+
+    task_id: str
+    bpmn_id: str
+    name: str
+    due_at: datetime | None
+
+
+def _task_info(task: Any) -> ReadyTask:
+    spec = task.task_spec
+    props = dict((getattr(spec, "extensions", None) or {}).get("properties", {}))
+    return ReadyTask(id=str(task.id), bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
+                     lane=spec.lane, properties=props)
+
+
+def _wrap(err: SpiffWorkflowException) -> WorkflowError:
+    task = getattr(err, "task", None)
+    name = None
+    if task is not None:
+        name = task.task_spec.bpmn_name or task.task_spec.bpmn_id
+    line = getattr(err, "line_number", None) or None
+    message = str(err.args[0]) if err.args else type(err).__name__
+    return WorkflowError(message, task_name=name, line=line)
+
+
+class WorkflowRuntime:
+    """One loaded workflow. Create through :class:`workflows.engine.WorkflowEngine`."""
+
+    def __init__(self, workflow: BpmnWorkflow, serializer: StateSerializer):
+        self._wf = workflow
+        self._serializer = serializer
+        self.steps: list[StepEvent] = []
+
+    # -- reading -------------------------------------------------------------------------------
+    @property
+    def is_completed(self) -> bool:
+        return bool(self._wf.is_completed())
+
+    def ready_human_tasks(self) -> list[ReadyTask]:
+        """READY user/manual tasks in tree order (subprocesses included)."""
+        return [_task_info(t) for t in self._wf.get_tasks(state=TaskState.READY, manual=True)]
+
+    def ready_task(self, task_id: str) -> ReadyTask:
+        return _task_info(self._spiff_task(task_id))
+
+    def task_data(self, task_id: str) -> dict[str, Any]:
+        """A copy of a task's data (for prefilling forms)."""
+        return dict(self._spiff_task(task_id, ready_only=False).data)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The data of the most recently completed task: what a finished process decided."""
+        last = self._wf.last_task
+        return dict(last.data) if last is not None else dict(self._wf.data)
+
+    def reached_end_events(self) -> list[str]:
+        """BPMN ids of end events that completed, in completion order."""
+        done = [t for t in self._wf.get_tasks(state=TaskState.COMPLETED)
+                if isinstance(t.task_spec, EndEvent)]
+        done.sort(key=lambda t: t.last_state_change)
+        return [t.task_spec.bpmn_id for t in done]
+
+    def waiting_timers(self) -> list[WaitingTimer]:
+        timers = []
+        for task in self._wf.get_tasks(state=TaskState.WAITING):
+            spec = task.task_spec
+            if isinstance(spec, CatchingEvent) and "Timer" in type(spec.event_definition).__name__:
+                raw = task._get_internal_data("event_value")
+                due = None
+                if isinstance(raw, str):
+                    try:
+                        due = datetime.fromisoformat(raw)
+                    except ValueError:
+                        due = None
+                timers.append(WaitingTimer(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, due))
+        return timers
+
+    # -- acting --------------------------------------------------------------------------------
+    def _spiff_task(self, task_id: str, ready_only: bool = True) -> Any:
+        try:
+            task = self._wf.get_task_from_id(UUID(task_id))
+        except (ValueError, TypeError, KeyError):
+            task = None
+        if task is None:
+            raise TaskNotReady(f"任务 {task_id} 不存在")
+        if ready_only and (task.state != TaskState.READY or not task.task_spec.manual):
+            raise TaskNotReady(f"任务「{task.task_spec.bpmn_name}」当前不可办理（状态 {TaskState.get_name(task.state)}）")
+        return task
+
+    def set_initial_data(self, data: Mapping[str, Any]) -> None:
+        for task in self._wf.get_tasks(state=TaskState.READY):
+            task.data.update(data)
+
+    def complete(self, task_id: str, data: Mapping[str, Any] | None = None) -> None:
+        """Complete a READY user task with ``data`` merged into its data, then run the engine."""
+        task = self._spiff_task(task_id)
+        if data:
+            task.data.update(data)
+        try:
+            task.run()
+        except SpiffWorkflowException as err:
+            raise _wrap(err) from err
+        self.run()
+
+    def run(self) -> None:
+        """Run engine steps until only user tasks or waiting events remain."""
+        def did_complete(task: Any) -> None:
+            spec = task.task_spec
+            if isinstance(spec, ServiceTask | EndEvent) or type(spec).__name__ in ("ScriptTask", "BusinessRuleTask"):
+                self.steps.append(StepEvent(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, type(spec).__name__))
+        try:
+            self._wf.do_engine_steps(did_complete_task=did_complete)
+        except SpiffWorkflowException as err:
+            raise _wrap(err) from err
+
+    def refresh_timers(self) -> None:
+        try:
+            self._wf.refresh_timers()
+        except SpiffWorkflowException as err:
+            raise _wrap(err) from err
+        self.run()
+
+    def dumps(self) -> str:
+        return self._serializer.dumps(self._wf)
+
+    # An escape hatch for tests and repair tools that must inspect the engine directly.
+    @property
+    def spiff_workflow(self) -> BpmnWorkflow:
+        return self._wf
+
+
+ServiceCallback = Callable[[str, Mapping[str, Any], Mapping[str, Any]], Any]
