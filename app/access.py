@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, CompoundSelect, exists, false, or_, select, union_all
 
 from app.errors import Forbidden, NotFound
 from app.models import HumanTask, OrgUnit, ProcessInstance, Role, TaskStatus, User
@@ -76,11 +76,15 @@ def require_can_act(user: User, task: HumanTask) -> None:
         raise Forbidden("您不是该任务的办理人")
 
 
-def task_candidate_clause(user: User) -> ColumnElement[bool]:
-    """SQL condition: open tasks assigned to the user, or unassigned tasks for one of their roles."""
-    pairs = user.role_pairs()
-    mine = HumanTask.assignee_id == user.id
-    if not pairs:
-        return mine
-    by_role = or_(*[and_(HumanTask.role == role, HumanTask.org_id == org_id) for role, org_id in pairs])
-    return or_(mine, and_(HumanTask.assignee_id.is_(None), by_role))
+def task_candidate_ids(user: User) -> CompoundSelect:
+    """Ids of the open tasks in the user's 待办: assigned to them, or unassigned for one of their roles.
+
+    One SELECT per (role, org) pair, glued with UNION ALL, so that every branch is an exact match
+    on an index; an OR across them would make the database scan every open task.
+    """
+    branches = [select(HumanTask.id).where(HumanTask.status == TaskStatus.OPEN, HumanTask.assignee_id == user.id)]
+    for role, org_id in user.role_pairs():
+        branches.append(select(HumanTask.id).where(
+            HumanTask.status == TaskStatus.OPEN, HumanTask.role == role, HumanTask.org_id == org_id,
+            HumanTask.assignee_id.is_(None)))
+    return union_all(*branches)

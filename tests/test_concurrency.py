@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.demo import create_user
 from app.errors import Conflict
 from app.extensions import db
-from app.models import HumanTask, OrgUnit, Opinion, ProcessInstance, Role, TaskStatus, User
+from app.models import HumanTask, Opinion, OrgUnit, ProcessInstance, Role, TaskStatus, User
 from app.processes import runtime as runtime_module
 from app.processes.registry import Completion
 from app.processes.runtime import complete_task
@@ -83,13 +83,13 @@ def _assert_advanced_once(app, task_id: int, results: dict) -> None:
 
 def test_simultaneous_completions_exactly_one_wins(app, township_task, monkeypatch):
     barrier = threading.Barrier(2, timeout=15)
-    original = runtime_module.lock_instance
+    original = runtime_module.lock_task
 
-    def gated(instance_id):
+    def gated(task_id):
         barrier.wait()  # both commands have loaded the task as open before either locks
-        return original(instance_id)
+        return original(task_id)
 
-    monkeypatch.setattr(runtime_module, "lock_instance", gated)
+    monkeypatch.setattr(runtime_module, "lock_task", gated)
     results: dict[str, str] = {}
     threads = [threading.Thread(target=_run, args=(app, name, township_task.id, results))
                for name in ("town1", "town1b")]

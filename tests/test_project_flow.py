@@ -180,7 +180,7 @@ def test_lists_show_status_and_filter(app, world, make_browser):
     city = make_browser("city")
     html = city.get("/projects").get_data(as_text=True)
     assert "甲项目" in html and "乙项目" in html
-    html = city.get(f"/projects?status=principal_review").get_data(as_text=True)
+    html = city.get("/projects?status=principal_review").get_data(as_text=True)
     assert "甲项目" in html and "乙项目" not in html
     html = city.get(f"/projects?school={world.orgs['YY-S3']}").get_data(as_text=True)
     assert "乙项目" in html and "甲项目" not in html

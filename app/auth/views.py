@@ -4,9 +4,8 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import bp
+from app.auth import bp, services
 from app.auth.forms import ChangePasswordForm, LoginForm
-from app.auth import services
 from app.auth.services import authenticate, is_safe_next
 from app.errors import InvalidInput
 from app.extensions import db

@@ -28,4 +28,4 @@ class Attachment(Base):
     uploaded_at: Mapped[created_at]
     deleted: Mapped[bool] = mapped_column(default=False)
 
-    uploaded_by: Mapped[User] = relationship(lazy="joined")
+    uploaded_by: Mapped[User] = relationship(lazy="selectin")

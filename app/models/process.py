@@ -81,11 +81,13 @@ class ProcessInstance(Base):
     started_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
+    #: How many times the case has been submitted (1 for the first submission); opinions carry it.
+    round: Mapped[int] = mapped_column(default=0, server_default="0")
     version: Mapped[int] = mapped_column(default=1)
 
-    definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
-    school: Mapped[OrgUnit] = relationship(lazy="joined")
-    starter: Mapped[User] = relationship(lazy="joined")
+    definition: Mapped[ProcessDefinition] = relationship()
+    school: Mapped[OrgUnit] = relationship()
+    starter: Mapped[User] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
 

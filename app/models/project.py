@@ -74,9 +74,9 @@ class ProjectApplication(TimestampMixin, Base):
     approved_at: Mapped[datetime | None]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
 
-    school: Mapped[OrgUnit] = relationship(lazy="joined")
-    start_term: Mapped[Term | None] = relationship(foreign_keys=[start_term_id], lazy="joined")
-    end_term: Mapped[Term | None] = relationship(foreign_keys=[end_term_id], lazy="joined")
+    school: Mapped[OrgUnit] = relationship()
+    start_term: Mapped[Term | None] = relationship(foreign_keys=[start_term_id])
+    end_term: Mapped[Term | None] = relationship(foreign_keys=[end_term_id])
     instance: Mapped[ProcessInstance | None] = relationship()
     created_by: Mapped[User] = relationship()
 

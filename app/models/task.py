@@ -7,7 +7,7 @@ run; the inbox reads only these rows and never deserialises a workflow.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
@@ -19,6 +19,9 @@ from app.models.user import User
 
 if TYPE_CHECKING:
     from app.models.process import ProcessInstance
+
+
+NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 class TaskStatus(enum.StrEnum):
@@ -35,8 +38,11 @@ class HumanTask(Base):
     __tablename__ = "human_task"
     __table_args__ = (
         UniqueConstraint("instance_id", "spiff_task_id"),
-        Index("ix_human_task_candidates", "status", "role", "org_id", "created_at"),
-        Index("ix_human_task_assignee", "assignee_id", "status", "created_at"),
+        # The two 待办 access paths, each ending in the queue order (and the id, for PostgreSQL's
+        # index-only scans; SQLite keeps the rowid in every index anyway), so a page of the queue
+        # is one ordered index range scan.
+        Index("ix_human_task_queue", "status", "role", "org_id", "assignee_id", "due_sort", "created_at", "id"),
+        Index("ix_human_task_assignee", "assignee_id", "status", "due_sort", "created_at", "id"),
         Index("ix_human_task_completed_by", "completed_by_id", "completed_at"),
         Index("ix_human_task_instance_status", "instance_id", "status"),
     )
@@ -56,18 +62,26 @@ class HumanTask(Base):
         Enum(TaskStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
         default=TaskStatus.OPEN)
     due_at: Mapped[datetime | None]
+    #: ``due_at``, or a far-future sentinel when there is none: a non-null sort key, because
+    #: SQLite and PostgreSQL disagree on where NULLs sort and neither can then use the index.
+    due_sort: Mapped[datetime] = mapped_column(default=lambda: NO_DUE)
     created_at: Mapped[created_at]
     claimed_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     version: Mapped[int] = mapped_column(default=1)
 
-    instance: Mapped[ProcessInstance] = relationship(lazy="joined")
-    org: Mapped[OrgUnit | None] = relationship(lazy="joined")
-    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
-    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id], lazy="joined")
+    # Loaded on demand; list queries ask for what they show (see app.tasks.services).
+    instance: Mapped[ProcessInstance] = relationship()
+    org: Mapped[OrgUnit | None] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
 
     __mapper_args__ = {"version_id_col": version}
+
+    def set_due(self, due_at: datetime | None) -> None:
+        self.due_at = due_at
+        self.due_sort = due_at or NO_DUE
 
     @property
     def is_open(self) -> bool:
@@ -92,7 +106,7 @@ class Opinion(Base):
     round: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[created_at]
 
-    actor: Mapped[User] = relationship(lazy="joined")
+    actor: Mapped[User] = relationship(lazy="selectin")
 
 
 ACTION_LABELS = {

@@ -20,6 +20,17 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class RunResult:
+    """What an engine run left behind, handed to :attr:`ProcessAdapter.after_run`."""
+
+    instance: ProcessInstance
+    runtime: WorkflowRuntime
+    actor: User | None
+    record: Any
+    open_tasks: list[HumanTask]
+
+
+@dataclass(frozen=True)
 class OperationContext:
     """Passed to service-task operations: the instance being run and who triggered the run."""
 
@@ -39,8 +50,9 @@ class ProcessAdapter:
     record_template: str | None = None
     #: Extra template context for the record partial (e.g. attachments and whether the viewer may edit them).
     record_context: Callable[[ProcessInstance, Any, User], dict[str, Any]] = lambda instance, record, user: {}
-    #: Called after every engine run, in the same transaction, to keep the record in step.
-    after_run: Callable[[ProcessInstance, WorkflowRuntime, User | None], None] = lambda i, r, a: None
+    #: Called after every engine run, in the same transaction, to keep the record in step. Gets the
+    #: instance, the runtime, the actor, the record (or None) and the instance's open human tasks.
+    after_run: Callable[[RunResult], None] = lambda result: None
     #: Service-task operations by name (``spiffworkflow:serviceTaskOperator id``).
     operations: dict[str, Operation] = field(default_factory=dict)
 
@@ -58,6 +70,8 @@ class TaskFormHandler(Protocol):
     template: str
     #: Whether the form has a "save draft" button that stores input without completing the task.
     can_save_draft: bool
+    #: Whether building and validating the form needs the business record (a review form does not).
+    uses_record: bool
 
     def build_form(self, task: HumanTask, record: Any, formdata: Any = None) -> FlaskForm: ...
 

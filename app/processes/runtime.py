@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from app import audit
@@ -26,6 +26,7 @@ from app.models import (
     InstanceStatus,
     Opinion,
     OrgUnit,
+    ProcessDefinition,
     ProcessInstance,
     Role,
     RoleAssignment,
@@ -33,11 +34,11 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.processes.registry import Completion, OperationContext, adapter_for
+from app.processes.registry import Completion, OperationContext, RunResult, adapter_for
 from app.processes.roles import LANE_ROLES
 from app.processes.services import latest_definition
 from app.sequences import next_value
-from workflows import TaskNotReady, WorkflowError, WorkflowRuntime
+from workflows import DefinitionRef, TaskNotReady, WorkflowError, WorkflowRuntime
 from workflows.lanes import nearest_org_with_role
 
 
@@ -53,20 +54,46 @@ def _service_handler(instance: ProcessInstance, actor: User | None) -> Callable[
     return handle
 
 
-def lock_instance(instance_id: int) -> ProcessInstance:
-    """Load the instance for update: a row lock on PostgreSQL, fresh values everywhere."""
-    stmt = (select(ProcessInstance).where(ProcessInstance.id == instance_id)
+def lock_task(task_id: int) -> tuple[HumanTask, ProcessInstance]:
+    """Lock the task's instance and re-read both in one statement.
+
+    The re-read matters: a concurrent command may have completed the task while we waited for
+    the lock, and what we loaded before waiting is stale.
+    """
+    stmt = (select(HumanTask, ProcessInstance).join(ProcessInstance, HumanTask.instance_id == ProcessInstance.id)
+            .where(HumanTask.id == task_id)
             .options(undefer(ProcessInstance.state))
             .with_for_update(of=ProcessInstance)
             .execution_options(populate_existing=True))
-    instance = db.session.scalars(stmt).first()
-    if instance is None:
-        raise NotFound("流程实例不存在")
-    return instance
+    row = db.session.execute(stmt).first()
+    if row is None:
+        raise NotFound("任务不存在")
+    return row[0], row[1]
+
+
+# Definitions are immutable once deployed, so their content hash can be remembered per process.
+_definition_hashes: dict[int, str] = {}
+
+
+def definition_ref(definition_id: int) -> DefinitionRef:
+    """The engine's handle on a stored definition; its spec text is read only on a cache miss."""
+    content_hash = _definition_hashes.get(definition_id)
+    if content_hash is None:
+        content_hash = db.session.scalar(select(ProcessDefinition.content_hash)
+                                         .where(ProcessDefinition.id == definition_id))
+        if content_hash is None:
+            raise NotFound("流程定义不存在")
+        _definition_hashes[definition_id] = content_hash
+
+    def spec_json() -> str:
+        return db.session.scalars(select(ProcessDefinition.spec_json)
+                                  .where(ProcessDefinition.id == definition_id)).one()
+
+    return DefinitionRef(content_hash, spec_json)
 
 
 def load_runtime(instance: ProcessInstance, actor: User | None) -> WorkflowRuntime:
-    return engine.load(instance.definition.ref(), instance.state, instance.serializer_version,
+    return engine.load(definition_ref(instance.definition_id), instance.state, instance.serializer_version,
                        services=_service_handler(instance, actor))
 
 
@@ -83,16 +110,15 @@ def resolve_candidate_org(school: OrgUnit, role: str) -> int:
     return org_id
 
 
-def _previous_assignee(instance: ProcessInstance, bpmn_id: str, role: str, org_id: int) -> User | None:
+def _previous_assignee(history: list[HumanTask], bpmn_id: str, role: str, org_id: int) -> User | None:
     """Whoever last completed this step in this instance, if they still hold the role.
 
     A returned application goes back to the person who drafted it, not to the whole group.
     """
-    user_id = db.session.scalar(
-        select(HumanTask.completed_by_id).where(
-            HumanTask.instance_id == instance.id, HumanTask.bpmn_id == bpmn_id,
-            HumanTask.status == TaskStatus.COMPLETED).order_by(HumanTask.completed_at.desc()).limit(1))
-    user = db.session.get(User, user_id) if user_id else None
+    done = [t for t in history if t.bpmn_id == bpmn_id and t.status == TaskStatus.COMPLETED and t.completed_at]
+    if not done:
+        return None
+    user = db.session.get(User, max(done, key=lambda t: t.completed_at).completed_by_id)
     if user is not None and user.active and user.has_role(Role(role), org_id):
         return user
     return None
@@ -107,22 +133,25 @@ def _due_at(properties: Mapping[str, str], now: datetime) -> datetime | None:
 
 def sync_human_tasks(instance: ProcessInstance, runtime: WorkflowRuntime, *,
                      prefer_assignee: User | None = None) -> list[HumanTask]:
-    """Bring the instance's open human-task rows in step with its READY user tasks.
+    """Bring the instance's human-task rows in step with its READY user tasks; return the open rows.
 
     Rows whose task is no longer READY are cancelled; READY tasks without a row get one, with the
-    lane's role resolved against the instance's school. Returns the rows created.
+    lane's role resolved against the instance's school.
     """
     now = utcnow()
     ready = runtime.ready_human_tasks()
     ready_ids = {t.id for t in ready}
-    open_rows = list(db.session.scalars(select(HumanTask).where(
-        HumanTask.instance_id == instance.id, HumanTask.status == TaskStatus.OPEN)))
-    for row in open_rows:
-        if row.spiff_task_id not in ready_ids:
+    history = list(db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)))
+    open_rows = []
+    for row in history:
+        if row.status != TaskStatus.OPEN:
+            continue
+        if row.spiff_task_id in ready_ids:
+            open_rows.append(row)
+        else:
             row.status = TaskStatus.CANCELLED
             row.completed_at = now
     have = {row.spiff_task_id for row in open_rows}
-    created = []
     for t in ready:
         if t.id in have:
             continue
@@ -130,18 +159,17 @@ def sync_human_tasks(instance: ProcessInstance, runtime: WorkflowRuntime, *,
         if role is None:
             raise ConfigurationError(f"任务「{t.name}」所在车道「{t.lane}」不对应任何角色")
         org_id = resolve_candidate_org(instance.school, role)
-        assignee = _previous_assignee(instance, t.bpmn_id, role, org_id)
+        assignee = _previous_assignee(history, t.bpmn_id, role, org_id)
         if assignee is None and prefer_assignee is not None and prefer_assignee.has_role(Role(role), org_id):
             assignee = prefer_assignee
         row = HumanTask(instance_id=instance.id, spiff_task_id=t.id, bpmn_id=t.bpmn_id, name=t.name,
                         lane=t.lane, form_key=t.properties.get("formKey"), properties=dict(t.properties),
                         role=role, org_id=org_id, assignee_id=assignee.id if assignee else None,
-                        claimed_at=now if assignee else None, due_at=_due_at(t.properties, now),
-                        status=TaskStatus.OPEN, created_at=now)
+                        claimed_at=now if assignee else None, status=TaskStatus.OPEN, created_at=now)
+        row.set_due(_due_at(t.properties, now))
         db.session.add(row)
-        created.append(row)
-    db.session.flush()
-    return created
+        open_rows.append(row)
+    return open_rows
 
 
 def _save_state(instance: ProcessInstance, runtime: WorkflowRuntime) -> None:
@@ -173,7 +201,7 @@ def start_instance(process_key: str, *, actor: User, school: OrgUnit, title: str
     definition = latest_definition(process_key)
     if definition is None:
         raise ConfigurationError(f"流程 {process_key} 尚未部署，请管理员运行 yanxiu deploy")
-    instance = ProcessInstance(definition=definition, process_key=process_key,
+    instance = ProcessInstance(definition_id=definition.id, process_key=process_key,
                                business_key=new_business_key(key_prefix), title=title, school=school,
                                starter_id=actor.id, status=InstanceStatus.RUNNING, state="",
                                serializer_version=engine.serializer_version)
@@ -181,15 +209,17 @@ def start_instance(process_key: str, *, actor: User, school: OrgUnit, title: str
     db.session.flush()
     seed = {**data, "instance_id": instance.id, "school_id": school.id, "school_is_direct": school.is_direct}
     try:
-        runtime = engine.start(definition.ref(), seed, services=_service_handler(instance, actor))
+        runtime = engine.start(definition_ref(definition.id), seed, services=_service_handler(instance, actor))
     except WorkflowError as err:
         raise ProcessFailure(f"流程启动失败：{err}") from err
     _save_state(instance, runtime)
     audit.record("instance.start", actor=actor, instance=instance, key=process_key,
                  version=definition.version, business_key=instance.business_key)
     _audit_steps(instance, runtime, actor)
-    sync_human_tasks(instance, runtime, prefer_assignee=actor)
-    adapter_for(process_key).after_run(instance, runtime, actor)
+    open_tasks = sync_human_tasks(instance, runtime, prefer_assignee=actor)
+    adapter = adapter_for(process_key)
+    adapter.after_run(RunResult(instance, runtime, actor, adapter.load_record(instance), open_tasks))
+    db.session.flush()
     return instance
 
 
@@ -200,12 +230,6 @@ def already_handled_message(task: HumanTask) -> str:
     return "该任务已不在待办状态（流程已流转或已取消）"
 
 
-def _round(instance: ProcessInstance, action: str) -> int:
-    submits = db.session.scalar(select(func.count(Opinion.id)).where(
-        Opinion.instance_id == instance.id, Opinion.action == "submit")) or 0
-    return submits + 1 if action == "submit" or submits == 0 else submits
-
-
 def complete_task(task_id: int, *, actor: User,
                   apply: Callable[[HumanTask, Any], Completion]) -> HumanTask:
     """Complete a human task in one transaction (the caller commits).
@@ -214,13 +238,7 @@ def complete_task(task_id: int, *, actor: User,
     opinion. Raises :class:`Conflict` ("已由 X 处理") when the task is no longer open — including
     when a concurrent command completed it while we waited for the instance lock.
     """
-    task = db.session.get(HumanTask, task_id)
-    if task is None:
-        raise NotFound("任务不存在")
-    instance = lock_instance(task.instance_id)
-    # Re-read the task after taking the lock: a concurrent completion may have committed meanwhile.
-    task = db.session.scalars(select(HumanTask).where(HumanTask.id == task_id)
-                              .execution_options(populate_existing=True)).one()
+    task, instance = lock_task(task_id)
     if task.status != TaskStatus.OPEN:
         raise Conflict(already_handled_message(task))
     require_can_act(actor, task)
@@ -245,13 +263,16 @@ def complete_task(task_id: int, *, actor: User,
     if task.assignee_id is None:
         task.assignee_id = actor.id
         task.claimed_at = now
+    if completion.action == "submit":
+        instance.round += 1
     db.session.add(Opinion(instance_id=instance.id, human_task_id=task.id, task_name=task.name,
                            actor_id=actor.id, action=completion.action, comment=completion.comment,
-                           round=_round(instance, completion.action), created_at=now))
+                           round=max(instance.round, 1), created_at=now))
     _save_state(instance, runtime)
-    audit.record("task.complete", actor=actor, instance=instance, task=task, step=task.bpmn_id, step_name=task.name,
-                 decision=completion.action)
+    audit.record("task.complete", actor=actor, instance=instance, task=task, step=task.bpmn_id,
+                 step_name=task.name, decision=completion.action)
     _audit_steps(instance, runtime, actor)
-    sync_human_tasks(instance, runtime)
-    adapter.after_run(instance, runtime, actor)
+    open_tasks = sync_human_tasks(instance, runtime)
+    adapter.after_run(RunResult(instance, runtime, actor, record, open_tasks))
+    db.session.flush()
     return task

@@ -11,8 +11,13 @@ from app import audit
 from app.attachments.services import attachments_of
 from app.models import HumanTask, ProcessInstance, ProjectApplication, User
 from app.models.base import utcnow
-from app.vocab import RESEARCH_DOMAINS
-from app.processes.registry import Completion, ProcessAdapter, register_adapter, register_form_handler
+from app.processes.registry import (
+    Completion,
+    ProcessAdapter,
+    RunResult,
+    register_adapter,
+    register_form_handler,
+)
 from app.projects.forms import REQUIRED_ON_SUBMIT, ProjectForm, UploadForm
 from app.projects.services import (
     PROCESS_KEY,
@@ -23,7 +28,7 @@ from app.projects.services import (
     register_project,
     terms_for,
 )
-from workflows import WorkflowRuntime
+from app.vocab import RESEARCH_DOMAINS
 
 
 def initial_data(project: ProjectApplication) -> dict[str, Any]:
@@ -43,6 +48,7 @@ class ProjectDraftHandler:
 
     template = "projects/_draft_form.html"
     can_save_draft = True
+    uses_record = True
 
     def build_form(self, task: HumanTask, record: ProjectApplication, formdata: Any = None) -> ProjectForm:
         form = ProjectForm(formdata=formdata) if formdata is not None else ProjectForm(
@@ -80,10 +86,10 @@ def _record_context(instance: ProcessInstance, record: ProjectApplication, user:
             "domain_modules_json": json.dumps(RESEARCH_DOMAINS, ensure_ascii=False)}
 
 
-def _after_run(instance: ProcessInstance, runtime: WorkflowRuntime, actor: User | None) -> None:
-    project = project_for_instance(instance.id)
+def _after_run(result: RunResult) -> None:
+    project = result.record if result.record is not None else project_for_instance(result.instance.id)
     if project is not None:
-        refresh_status(project, instance.outcome, runtime.is_completed)
+        refresh_status(project, result.instance, result.open_tasks)
 
 
 register_adapter(ProcessAdapter(

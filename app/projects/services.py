@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from app import audit
 from app.access import can_act, org_scope_clause, oversees
@@ -13,8 +14,10 @@ from app.errors import Forbidden, InvalidInput, NotFound
 from app.extensions import db
 from app.models import (
     HumanTask,
+    InstanceStatus,
     OrgType,
     OrgUnit,
+    ProcessInstance,
     ProjectApplication,
     ProjectStatus,
     Role,
@@ -23,10 +26,10 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
+from app.pagination import Page, paginate
 from app.processes.registry import OperationContext
 from app.processes.runtime import start_instance
 from app.sequences import next_value
-from app.pagination import Page, paginate
 from app.vocab import RESEARCH_DOMAINS
 
 PROCESS_KEY = "project_application"
@@ -154,12 +157,12 @@ _STATUS_BY_ROLE = {
 }
 
 
-def refresh_status(project: ProjectApplication, instance_outcome: str | None, completed: bool) -> None:
-    if completed:
-        project.status = ProjectStatus.APPROVED if instance_outcome == "End_approved" else ProjectStatus.REJECTED
+def refresh_status(project: ProjectApplication, instance: ProcessInstance, open_tasks: list[HumanTask]) -> None:
+    """Derive the list status from where the case stands: its end event, or its open step's role."""
+    if instance.status == InstanceStatus.COMPLETED:
+        project.status = ProjectStatus.APPROVED if instance.outcome == "End_approved" else ProjectStatus.REJECTED
         return
-    role = db.session.scalar(select(HumanTask.role).where(
-        HumanTask.instance_id == project.instance_id, HumanTask.status == TaskStatus.OPEN).limit(1))
+    role = open_tasks[0].role if open_tasks else None
     if role in _STATUS_BY_ROLE:
         project.status = _STATUS_BY_ROLE[role]
     else:
@@ -183,7 +186,8 @@ def list_projects(user: User, *, school_id: int | None = None, status: str | Non
     if q:
         stmt = stmt.where(ProjectApplication.title.contains(q, autoescape=True) | (ProjectApplication.code == q))
     count = select(func.count()).select_from(stmt.with_only_columns(ProjectApplication.id).subquery())
-    stmt = stmt.order_by(ProjectApplication.updated_at.desc(), ProjectApplication.id.desc())
+    stmt = (stmt.options(joinedload(ProjectApplication.school), joinedload(ProjectApplication.start_term))
+            .order_by(ProjectApplication.updated_at.desc(), ProjectApplication.id.desc()))
     return paginate(stmt, count, page, per_page)
 
 

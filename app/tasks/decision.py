@@ -41,6 +41,7 @@ def decision_choices(task: HumanTask) -> list:
 class DecisionHandler:
     template = "tasks/_decision_form.html"
     can_save_draft = False
+    uses_record = False
 
     def build_form(self, task: HumanTask, record: Any, formdata: Any = None) -> DecisionForm:
         form = DecisionForm(formdata=formdata)

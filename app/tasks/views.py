@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
@@ -36,6 +36,8 @@ def inbox():
     q = (request.args.get("q") or "").strip()[:100] or None
     page = services.inbox(current_user, page=_page_arg(), per_page=current_app.config["PAGE_SIZE"],
                           process_key=process, q=q)
+    if not process and not q:
+        g.inbox_count = page.total  # the navigation badge shows the same number
     return render_template("tasks/inbox.html", page=page, processes=services.process_choices(),
                            process=process, q=q or "", button_form=EmptyForm(),
                            is_candidate=is_candidate)
@@ -55,7 +57,7 @@ def _render_task(task: HumanTask, form: Any = None, *, status: int = 200, messag
     user = current_user._get_current_object()
     acting = task.is_open and can_act(user, task)
     if acting and form is None and handler is not None:
-        form = handler.build_form(task, adapter.load_record(instance))
+        form = handler.build_form(task, adapter.load_record(instance) if handler.uses_record else None)
     context = instance_page_context(instance, user)
     return render_template(
         "tasks/task.html", task=task, form=form if acting else None, handler=handler, acting=acting,
@@ -77,6 +79,7 @@ def show(task_id: int):
 
 def _submit(task: HumanTask):
     user = current_user._get_current_object()
+    task_id = task.id
     if not task.is_open:
         return _render_task(task, status=409, message=already_handled_message(task))
     require_can_act(user, task)
@@ -85,10 +88,11 @@ def _submit(task: HumanTask):
         abort(400)
     action = request.form.get("action", "submit")
     submitting = action != "save"
+    task_name = task.name  # read before commit: committing expires loaded objects
     if not submitting and not handler.can_save_draft:
         abort(400)
     adapter = adapter_for(task.instance.process_key)
-    record = adapter.load_record(task.instance)
+    record = adapter.load_record(task.instance) if handler.uses_record else None
     form = handler.build_form(task, record, formdata=request.form)
     if not handler.validate(form, task, record, submitting=submitting):
         return _render_task(task, form, status=422)
@@ -112,10 +116,10 @@ def _submit(task: HumanTask):
         db.session.rollback()
         raise
     if submitting:
-        flash(_("已办理：%(name)s", name=task.name), "success")
+        flash(_("已办理：%(name)s", name=task_name), "success")
         return redirect(url_for("tasks.inbox"))
     flash(_("草稿已保存"), "success")
-    return redirect(url_for("tasks.show", task_id=task.id))
+    return redirect(url_for("tasks.show", task_id=task_id))
 
 
 def _first_field(form: Any) -> str:

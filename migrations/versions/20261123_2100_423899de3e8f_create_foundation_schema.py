@@ -1,8 +1,8 @@
 """create foundation schema
 
-Revision ID: ceb23affab7e
+Revision ID: 423899de3e8f
 Revises: 
-Create Date: 2026-11-23 20:41:48.127246
+Create Date: 2026-11-23 21:00:59.425057
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'ceb23affab7e'
+revision = '423899de3e8f'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -120,6 +120,7 @@ def upgrade():
     sa.Column('started_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('round', sa.Integer(), server_default='0', nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['definition_id'], ['process_definition.id'], name=op.f('fk_process_instance_definition_id_process_definition')),
     sa.ForeignKeyConstraint(['school_id'], ['org_unit.id'], name=op.f('fk_process_instance_school_id_org_unit')),
@@ -171,6 +172,7 @@ def upgrade():
     sa.Column('assignee_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.Enum('open', 'completed', 'cancelled', name='taskstatus', native_enum=False, length=20), nullable=False),
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('due_sort', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
@@ -184,10 +186,10 @@ def upgrade():
     sa.UniqueConstraint('instance_id', 'spiff_task_id', name=op.f('uq_human_task_instance_id_spiff_task_id'))
     )
     with op.batch_alter_table('human_task', schema=None) as batch_op:
-        batch_op.create_index('ix_human_task_assignee', ['assignee_id', 'status', 'created_at'], unique=False)
-        batch_op.create_index('ix_human_task_candidates', ['status', 'role', 'org_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_human_task_assignee', ['assignee_id', 'status', 'due_sort', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_human_task_completed_by', ['completed_by_id', 'completed_at'], unique=False)
         batch_op.create_index('ix_human_task_instance_status', ['instance_id', 'status'], unique=False)
+        batch_op.create_index('ix_human_task_queue', ['status', 'role', 'org_id', 'assignee_id', 'due_sort', 'created_at', 'id'], unique=False)
 
     op.create_table('project_application',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -292,9 +294,9 @@ def downgrade():
 
     op.drop_table('project_application')
     with op.batch_alter_table('human_task', schema=None) as batch_op:
+        batch_op.drop_index('ix_human_task_queue')
         batch_op.drop_index('ix_human_task_instance_status')
         batch_op.drop_index('ix_human_task_completed_by')
-        batch_op.drop_index('ix_human_task_candidates')
         batch_op.drop_index('ix_human_task_assignee')
 
     op.drop_table('human_task')
