@@ -6,7 +6,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, flash, redirect, render_template, request, session, url_for
+from flask import Flask, flash, has_request_context, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
@@ -15,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.config import Defaults
 from app.extensions import babel, csrf, db, login_manager, migrate
+from app.i18n import N_
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
 
@@ -38,7 +40,8 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
 def _select_locale() -> str:
     from flask import current_app
 
-    lang = session.get("lang")
+    # Services also translate their messages when run from the CLI or a test (no request, no session).
+    lang = session.get("lang") if has_request_context() else None
     if lang in current_app.config["LANGUAGES"]:
         return lang
     return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -71,7 +74,8 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "请先登录"
+    login_manager.login_message = N_("请先登录")
+    login_manager.localize_callback = _
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
@@ -112,22 +116,23 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(StaleDataError)
     def stale(err: StaleDataError):
         db.session.rollback()
-        return render_error(409, "该记录刚刚已被他人修改，您的操作未生效，请刷新后重试")
+        return render_error(409, _("该记录刚刚已被他人修改，您的操作未生效，请刷新后重试"))
 
     @app.errorhandler(CSRFError)
     def csrf_error(err: CSRFError):
-        return render_error(400, "页面已过期或表单校验失败，请刷新页面后重试")
+        return render_error(400, _("页面已过期或表单校验失败，请刷新页面后重试"))
 
     @app.errorhandler(413)
     def too_large(err):
-        return render_error(413, "上传的内容过大")
+        return render_error(413, _("上传的内容过大"))
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
         if err.code is not None and err.code < 400:
             return err  # routing redirects (e.g. trailing slash) pass through
-        messages = {400: "请求无效", 403: "您没有权限执行此操作", 404: "页面不存在", 405: "不支持的请求方式"}
-        return render_error(err.code or 500, messages.get(err.code or 500, err.description or "出错了"))
+        messages = {400: _("请求无效"), 403: _("您没有权限执行此操作"), 404: _("页面不存在"),
+                    405: _("不支持的请求方式")}
+        return render_error(err.code or 500, messages.get(err.code or 500, err.description or _("出错了")))
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
@@ -135,7 +140,7 @@ def _register_error_handlers(app: Flask) -> None:
             raise err  # a test must fail loudly, not read an error page
         db.session.rollback()
         app.logger.exception("unhandled error")
-        return render_error(500, "服务器内部错误，已记录，请稍后重试或联系管理员")
+        return render_error(500, _("服务器内部错误，已记录，请稍后重试或联系管理员"))
 
 
 def _register_hooks(app: Flask) -> None:
@@ -149,7 +154,7 @@ def _register_hooks(app: Flask) -> None:
     def force_password_change():
         if (current_user.is_authenticated and current_user.must_change_password
                 and request.endpoint not in ("auth.change_password", "auth.logout", "static", "auth.set_language")):
-            flash("请先修改初始密码", "warning")
+            flash(_("请先修改初始密码"), "warning")
             return redirect(url_for("auth.change_password"))
         return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, CompoundSelect, exists, false, or_, select, union_all
 
 from app.errors import Forbidden, NotFound
@@ -51,7 +52,7 @@ def require_instance_visible(user: User, instance: ProcessInstance | None) -> Pr
     record exists.
     """
     if instance is None or not can_view_instance(user, instance):
-        raise NotFound("找不到该记录，或您没有查看权限")
+        raise NotFound(_("找不到该记录，或您没有查看权限"))
     return instance
 
 
@@ -70,10 +71,10 @@ def can_act(user: User, task: HumanTask) -> bool:
 
 def require_can_act(user: User, task: HumanTask) -> None:
     if task.assignee_id is not None and task.assignee_id != user.id:
-        name = task.assignee.display_name if task.assignee else "他人"
-        raise Forbidden(f"该任务已由 {name} 认领，您不能办理")
+        name = task.assignee.display_name if task.assignee else _("他人")
+        raise Forbidden(_("该任务已由 %(name)s 认领，您不能办理", name=name))
     if not can_act(user, task):
-        raise Forbidden("您不是该任务的办理人")
+        raise Forbidden(_("您不是该任务的办理人"))
 
 
 def task_candidate_ids(user: User) -> CompoundSelect:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    """Base class: ``message`` is shown to the user as is (Chinese first)."""
+    """Base class: ``message`` is shown to the user as is, so raise it already translated (``_``)."""
 
     status_code = 400
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired
@@ -23,8 +24,9 @@ class BaseForm(FlaskForm):
             field.errors = list(field.errors)
         field.errors.append(message)
 
-    def check_required(self, names: tuple[str, ...], message: str = "此项为必填项") -> bool:
+    def check_required(self, names: tuple[str, ...], message: str | None = None) -> bool:
         """Require ``names`` to be filled (used when a draft is submitted, not when it is saved)."""
+        message = message or _("此项为必填项")
         ok = True
         for name in names:
             data = getattr(self, name).data

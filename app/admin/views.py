@@ -3,6 +3,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import render_template
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -17,7 +18,7 @@ def admin_required(view):
     @login_required
     def wrapper(*args, **kwargs):
         if not current_user.has_role(Role.ADMIN):
-            raise Forbidden("仅系统管理员可访问")
+            raise Forbidden(_("仅系统管理员可访问"))
         return view(*args, **kwargs)
     return wrapper
 

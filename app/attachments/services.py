@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import audit
@@ -46,7 +47,7 @@ def clean_filename(name: str) -> str:
 def _read_limited(stream: BinaryIO, limit: int) -> bytes:
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise InvalidInput(f"文件超过 {limit // (1024 * 1024)} MB 的上限", field="file")
+        raise InvalidInput(_("文件超过 %(mb)s MB 的上限", mb=limit // (1024 * 1024)), field="file")
     return data
 
 
@@ -61,13 +62,13 @@ def store_upload(stream: BinaryIO, filename: str, *, settings: StorageSettings, 
     display = clean_filename(filename or "")
     extension = display.rsplit(".", 1)[-1].lower() if "." in display else ""
     if extension not in settings.types:
-        allowed = "、".join(settings.types)
-        raise InvalidInput(f"不支持的文件类型「.{extension or '无扩展名'}」，允许：{allowed}", field="file")
+        raise InvalidInput(_("不支持的文件类型「.%(ext)s」，允许：%(allowed)s", ext=extension or _("无扩展名"),
+                             allowed=_("、").join(settings.types)), field="file")
     data = _read_limited(stream, settings.max_bytes)
     if not data:
-        raise InvalidInput("文件是空的", field="file")
+        raise InvalidInput(_("文件是空的"), field="file")
     if not content_matches(extension, data):
-        raise InvalidInput(f"文件内容与扩展名 .{extension} 不符，请检查文件", field="file")
+        raise InvalidInput(_("文件内容与扩展名 .%(ext)s 不符，请检查文件", ext=extension), field="file")
     digest = hashlib.sha256(data).hexdigest()
     folder = instance_dir(settings, instance_id)
     folder.mkdir(parents=True, exist_ok=True)
@@ -97,7 +98,7 @@ def attachments_of(owner_type: str, owner_id: int) -> list[Attachment]:
 def file_path(settings: StorageSettings, attachment: Attachment) -> Path:
     path = instance_dir(settings, attachment.instance_id) / attachment.sha256
     if not path.is_file():
-        raise NotFound("附件文件不存在")
+        raise NotFound(_("附件文件不存在"))
     return path
 
 

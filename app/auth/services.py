@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import audit
@@ -28,20 +29,20 @@ def authenticate(username: str, password: str) -> User | None:
 def password_problem(password: str) -> str | None:
     """Why a new password is too weak, or None."""
     if len(password) < 8:
-        return "新密码至少 8 位"
+        return _("新密码至少 8 位")
     if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
-        return "新密码须同时包含字母和数字"
+        return _("新密码须同时包含字母和数字")
     return None
 
 
 def change_password(user: User, current: str, new: str) -> None:
     if not user.check_password(current):
-        raise InvalidInput("当前密码不正确", field="current_password")
+        raise InvalidInput(_("当前密码不正确"), field="current_password")
     problem = password_problem(new)
     if problem:
         raise InvalidInput(problem, field="new_password")
     if current == new:
-        raise InvalidInput("新密码不能与当前密码相同", field="new_password")
+        raise InvalidInput(_("新密码不能与当前密码相同"), field="new_password")
     user.set_password(new)
     user.must_change_password = False
     audit.record("auth.password_changed", actor=user)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
@@ -20,29 +21,36 @@ class TimelineEntry:
     text: str
 
 
+def _action_label(action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return _(label) if label else action
+
+
 def _describe(event: AuditEvent) -> str | None:
     d = event.detail or {}
     match event.action:
         case "instance.start":
-            return f"发起流程（{d.get('business_key', '')}，流程版本 v{d.get('version', '?')}）"
+            return _("发起流程（%(key)s，流程版本 v%(version)s）", key=d.get("business_key", ""),
+                     version=d.get("version", "?"))
         case "task.complete":
-            return f"办理「{d.get('step_name') or d.get('step', '')}」：{ACTION_LABELS.get(d.get('decision', ''), d.get('decision', ''))}"
+            return _("办理「%(step)s」：%(decision)s", step=d.get("step_name") or d.get("step", ""),
+                     decision=_action_label(d.get("decision", "")))
         case "task.claim":
-            return "认领任务"
+            return _("认领任务")
         case "task.unclaim":
-            return "取消认领"
+            return _("取消认领")
         case "engine.step":
             if d.get("kind") == "EndEvent":
-                return f"流程结束：{d.get('name', '')}"
-            return f"系统执行：{d.get('name', '')}"
+                return _("流程结束：%(name)s", name=d.get("name", ""))
+            return _("系统执行：%(name)s", name=d.get("name", ""))
         case "project.save_draft":
-            return "保存申报书草稿"
+            return _("保存申报书草稿")
         case "project.register":
-            return f"立项，项目编号 {d.get('code', '')}"
+            return _("立项，项目编号 %(code)s", code=d.get("code", ""))
         case "attachment.upload":
-            return f"上传附件「{d.get('filename', '')}」"
+            return _("上传附件「%(filename)s」", filename=d.get("filename", ""))
         case "attachment.delete":
-            return f"删除附件「{d.get('filename', '')}」"
+            return _("删除附件「%(filename)s」", filename=d.get("filename", ""))
         case "project.create":
             return None  # already told by instance.start
     return event.action
@@ -55,7 +63,7 @@ def timeline(instance: ProcessInstance) -> list[TimelineEntry]:
     for event in events:
         text = _describe(event)
         if text:
-            entries.append(TimelineEntry(event.at, event.actor.display_name if event.actor else "系统", text))
+            entries.append(TimelineEntry(event.at, event.actor.display_name if event.actor else _("系统"), text))
     return entries
 
 

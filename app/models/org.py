@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.i18n import N_
 from app.models.base import Base, TimestampMixin, intpk
 
 if TYPE_CHECKING:
@@ -26,10 +27,10 @@ class OrgType(enum.StrEnum):
 
 
 ORG_TYPE_LABELS = {
-    OrgType.BUREAU: "教育局",
-    OrgType.CENTER: "师干训中心",
-    OrgType.TOWNSHIP: "乡镇教辅室",
-    OrgType.SCHOOL: "学校",
+    OrgType.BUREAU: N_("教育局"),
+    OrgType.CENTER: N_("师干训中心"),
+    OrgType.TOWNSHIP: N_("乡镇教辅室"),
+    OrgType.SCHOOL: N_("学校"),
 }
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
+from app.i18n import N_
 from app.models.base import Base, created_at, intpk, utcnow
 from app.models.org import OrgUnit
 from workflows import DefinitionRef
@@ -51,8 +52,8 @@ class InstanceStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"running": "进行中", "completed": "已结束", "terminated": "已终止",
-                "suspended": "已挂起", "error": "出错"}[self.value]
+        return {"running": N_("进行中"), "completed": N_("已结束"), "terminated": N_("已终止"),
+                "suspended": N_("已挂起"), "error": N_("出错")}[self.value]
 
 
 class ProcessInstance(Base):

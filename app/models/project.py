@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, Enum, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.i18n import N_
 from app.models.base import Base, TimestampMixin, intpk
 from app.models.org import OrgUnit
 from app.models.term import Term
@@ -34,13 +35,13 @@ class ProjectStatus(enum.StrEnum):
 
 
 PROJECT_STATUS_LABELS = {
-    ProjectStatus.DRAFT: "草稿",
-    ProjectStatus.PRINCIPAL_REVIEW: "待校长审核",
-    ProjectStatus.TOWNSHIP_REVIEW: "待乡镇审核",
-    ProjectStatus.CITY_REVIEW: "待市级审核",
-    ProjectStatus.RETURNED: "已退回修改",
-    ProjectStatus.APPROVED: "已立项",
-    ProjectStatus.REJECTED: "未通过",
+    ProjectStatus.DRAFT: N_("草稿"),
+    ProjectStatus.PRINCIPAL_REVIEW: N_("待校长审核"),
+    ProjectStatus.TOWNSHIP_REVIEW: N_("待乡镇审核"),
+    ProjectStatus.CITY_REVIEW: N_("待市级审核"),
+    ProjectStatus.RETURNED: N_("已退回修改"),
+    ProjectStatus.APPROVED: N_("已立项"),
+    ProjectStatus.REJECTED: N_("未通过"),
 }
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.i18n import N_
 from app.models.base import Base, created_at, intpk
 from app.models.org import OrgUnit
 from app.models.user import User
@@ -31,7 +32,7 @@ class TaskStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"open": "待办理", "completed": "已办理", "cancelled": "已取消"}[self.value]
+        return {"open": N_("待办理"), "completed": N_("已办理"), "cancelled": N_("已取消")}[self.value]
 
 
 class HumanTask(Base):
@@ -110,9 +111,9 @@ class Opinion(Base):
 
 
 ACTION_LABELS = {
-    "submit": "提交",
-    "approve": "通过",
-    "return": "退回修改",
-    "reject": "不通过",
-    "save": "保存草稿",
+    "submit": N_("提交"),
+    "approve": N_("通过"),
+    "return": N_("退回修改"),
+    "reject": N_("不通过"),
+    "save": N_("保存草稿"),
 }

@@ -10,6 +10,7 @@ from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.i18n import N_
 from app.models.base import Base, TimestampMixin, intpk
 from app.models.org import OrgUnit
 
@@ -29,16 +30,17 @@ class Role(enum.StrEnum):
         return ROLE_LABELS[self]
 
 
-#: Display names. The first is shown in the UI; all of them may name a BPMN lane.
+#: Display names. The first is shown in the UI (translated there with ``_``); all of them may name a
+#: BPMN lane, so they stay plain Chinese strings here.
 ROLE_NAMES: dict[Role, tuple[str, ...]] = {
-    Role.SCHOOL_ADMIN: ("学校管理员", "师训站长", "校本研修管理员"),
-    Role.PRINCIPAL: ("校长",),
-    Role.TOWNSHIP_REVIEWER: ("乡镇审核员", "教辅室", "师训总站"),
-    Role.CITY_REVIEWER: ("市级审核员", "师干训中心"),
-    Role.INSPECTOR: ("督导检查员", "检查员"),
-    Role.EXPERT: ("评审专家", "专家"),
-    Role.TEACHER: ("教师",),
-    Role.ADMIN: ("系统管理员",),
+    Role.SCHOOL_ADMIN: (N_("学校管理员"), "师训站长", "校本研修管理员"),
+    Role.PRINCIPAL: (N_("校长"),),
+    Role.TOWNSHIP_REVIEWER: (N_("乡镇审核员"), "教辅室", "师训总站"),
+    Role.CITY_REVIEWER: (N_("市级审核员"), "师干训中心"),
+    Role.INSPECTOR: (N_("督导检查员"), "检查员"),
+    Role.EXPERT: (N_("评审专家"), "专家"),
+    Role.TEACHER: (N_("教师"),),
+    Role.ADMIN: (N_("系统管理员"),),
 }
 ROLE_LABELS = {role: names[0] for role, names in ROLE_NAMES.items()}
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
@@ -48,7 +49,8 @@ def _service_handler(instance: ProcessInstance, actor: User | None) -> Callable[
     def handle(operation: str, params: Mapping[str, Any], task_data: Mapping[str, Any]) -> Any:
         fn = adapter.operations.get(operation)
         if fn is None:
-            raise WorkflowError(f"流程 {instance.process_key} 没有注册服务操作 {operation}")
+            raise WorkflowError(_("流程 %(process)s 没有注册服务操作 %(operation)s", process=instance.process_key,
+                                   operation=operation))
         return fn(OperationContext(instance, actor), params)
 
     return handle
@@ -67,7 +69,7 @@ def lock_task(task_id: int) -> tuple[HumanTask, ProcessInstance]:
             .execution_options(populate_existing=True))
     row = db.session.execute(stmt).first()
     if row is None:
-        raise NotFound("任务不存在")
+        raise NotFound(_("任务不存在"))
     return row[0], row[1]
 
 
@@ -82,7 +84,7 @@ def definition_ref(definition_id: int) -> DefinitionRef:
         content_hash = db.session.scalar(select(ProcessDefinition.content_hash)
                                          .where(ProcessDefinition.id == definition_id))
         if content_hash is None:
-            raise NotFound("流程定义不存在")
+            raise NotFound(_("流程定义不存在"))
         _definition_hashes[definition_id] = content_hash
 
     def spec_json() -> str:
@@ -105,8 +107,9 @@ def resolve_candidate_org(school: OrgUnit, role: str) -> int:
             RoleAssignment.role == Role(role), RoleAssignment.org_id.in_(chain), User.active.is_(True))))
     org_id = nearest_org_with_role(chain, role, lambda org, _role: org in holders)
     if org_id is None:
-        raise ConfigurationError(
-            f"找不到「{Role(role).label}」的承办单位：学校「{school.name}」及其上级单位都没有该角色的在岗人员，请联系管理员")
+        raise ConfigurationError(_(
+            "找不到「%(role)s」的承办单位：学校「%(school)s」及其上级单位都没有该角色的在岗人员，请联系管理员",
+            role=_(Role(role).label), school=school.name))
     return org_id
 
 
@@ -157,7 +160,7 @@ def sync_human_tasks(instance: ProcessInstance, runtime: WorkflowRuntime, *,
             continue
         role = LANE_ROLES.role_for(t.lane)
         if role is None:
-            raise ConfigurationError(f"任务「{t.name}」所在车道「{t.lane}」不对应任何角色")
+            raise ConfigurationError(_("任务「%(task)s」所在车道「%(lane)s」不对应任何角色", task=t.name, lane=t.lane))
         org_id = resolve_candidate_org(instance.school, role)
         assignee = _previous_assignee(history, t.bpmn_id, role, org_id)
         if assignee is None and prefer_assignee is not None and prefer_assignee.has_role(Role(role), org_id):
@@ -200,7 +203,7 @@ def start_instance(process_key: str, *, actor: User, school: OrgUnit, title: str
     """Start the latest version of ``process_key`` for ``school`` and run it to its first wait state."""
     definition = latest_definition(process_key)
     if definition is None:
-        raise ConfigurationError(f"流程 {process_key} 尚未部署，请管理员运行 yanxiu deploy")
+        raise ConfigurationError(_("流程 %(process)s 尚未部署，请管理员运行 yanxiu deploy", process=process_key))
     instance = ProcessInstance(definition_id=definition.id, process_key=process_key,
                                business_key=new_business_key(key_prefix), title=title, school=school,
                                starter_id=actor.id, status=InstanceStatus.RUNNING, state="",
@@ -211,7 +214,7 @@ def start_instance(process_key: str, *, actor: User, school: OrgUnit, title: str
     try:
         runtime = engine.start(definition_ref(definition.id), seed, services=_service_handler(instance, actor))
     except WorkflowError as err:
-        raise ProcessFailure(f"流程启动失败：{err}") from err
+        raise ProcessFailure(_("流程启动失败：%(error)s", error=err)) from err
     _save_state(instance, runtime)
     audit.record("instance.start", actor=actor, instance=instance, key=process_key,
                  version=definition.version, business_key=instance.business_key)
@@ -226,8 +229,8 @@ def start_instance(process_key: str, *, actor: User, school: OrgUnit, title: str
 def already_handled_message(task: HumanTask) -> str:
     if task.status == TaskStatus.COMPLETED and task.completed_by is not None:
         when = task.completed_at.astimezone().strftime("%Y-%m-%d %H:%M") if task.completed_at else ""
-        return f"该任务已由 {task.completed_by.display_name} 于 {when} 处理，无需重复办理"
-    return "该任务已不在待办状态（流程已流转或已取消）"
+        return _("该任务已由 %(name)s 于 %(when)s 处理，无需重复办理", name=task.completed_by.display_name, when=when)
+    return _("该任务已不在待办状态（流程已流转或已取消）")
 
 
 def complete_task(task_id: int, *, actor: User,
@@ -243,7 +246,7 @@ def complete_task(task_id: int, *, actor: User,
         raise Conflict(already_handled_message(task))
     require_can_act(actor, task)
     if instance.status != InstanceStatus.RUNNING:
-        raise Conflict(f"流程当前状态为「{instance.status.label}」，不能办理")
+        raise Conflict(_("流程当前状态为「%(status)s」，不能办理", status=_(instance.status.label)))
 
     adapter = adapter_for(instance.process_key)
     record = adapter.load_record(instance)
@@ -252,9 +255,9 @@ def complete_task(task_id: int, *, actor: User,
     try:
         runtime.complete(task.spiff_task_id, dict(completion.data))
     except TaskNotReady as err:
-        raise Conflict("该任务在流程中已不可办理，请刷新页面") from err
+        raise Conflict(_("该任务在流程中已不可办理，请刷新页面")) from err
     except WorkflowError as err:
-        raise ProcessFailure(f"流程执行出错，未做任何更改：{err}") from err
+        raise ProcessFailure(_("流程执行出错，未做任何更改：%(error)s", error=err)) from err
 
     now = utcnow()
     task.status = TaskStatus.COMPLETED

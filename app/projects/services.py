@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -58,9 +59,9 @@ def create_application(*, actor: User, school_id: int) -> ProjectApplication:
     """
     school = db.session.get(OrgUnit, school_id)
     if school is None or school.type != OrgType.SCHOOL:
-        raise NotFound("学校不存在")
+        raise NotFound(_("学校不存在"))
     if not actor.has_role(Role.SCHOOL_ADMIN, school.id):
-        raise Forbidden("只有本校的学校管理员（师训站长）可以发起项目申报")
+        raise Forbidden(_("只有本校的学校管理员（师训站长）可以发起项目申报"))
     project = ProjectApplication(school_id=school.id, status=ProjectStatus.DRAFT, created_by_id=actor.id)
     db.session.add(project)
     db.session.flush()
@@ -74,10 +75,10 @@ def create_application(*, actor: User, school_id: int) -> ProjectApplication:
 def _parse_team(raw: str | None) -> list[str]:
     members = [line.strip() for line in (raw or "").splitlines() if line.strip()]
     if len(members) > 30:
-        raise InvalidInput("项目组成员最多 30 人", field="team")
+        raise InvalidInput(_("项目组成员最多 30 人"), field="team")
     for m in members:
         if len(m) > 50:
-            raise InvalidInput(f"成员「{m[:10]}…」过长（每行不超过 50 字）", field="team")
+            raise InvalidInput(_("成员「%(name)s…」过长（每行不超过 50 字）", name=m[:10]), field="team")
     return members
 
 
@@ -87,9 +88,9 @@ def _term_id(raw: str | None, allowed: Mapping[int, Term], field: str) -> int | 
     try:
         term_id = int(raw)
     except ValueError:
-        raise InvalidInput("请选择有效的学期", field=field) from None
+        raise InvalidInput(_("请选择有效的学期"), field=field) from None
     if term_id not in allowed:
-        raise InvalidInput("请选择有效的学期", field=field)
+        raise InvalidInput(_("请选择有效的学期"), field=field)
     return term_id
 
 
@@ -105,13 +106,14 @@ def apply_form(project: ProjectApplication, data: Mapping[str, Any], *, submitti
     if domain and modules:
         outside = [m for m in modules if m not in RESEARCH_DOMAINS[domain]]
         if outside:
-            raise InvalidInput(f"模块「{'、'.join(outside)}」不属于「{domain}」领域", field="modules")
+            raise InvalidInput(_("模块「%(modules)s」不属于「%(domain)s」领域", modules=_("、").join(outside),
+                                 domain=domain), field="modules")
     elif modules and not domain:
-        raise InvalidInput("请先选择研修领域", field="domain")
+        raise InvalidInput(_("请先选择研修领域"), field="domain")
     start = _term_id(data.get("start_term_id"), terms, "start_term_id")
     end = _term_id(data.get("end_term_id"), terms, "end_term_id")
     if start and end and terms[end].start_date < terms[start].start_date:
-        raise InvalidInput("结束学期不能早于开始学期", field="end_term_id")
+        raise InvalidInput(_("结束学期不能早于开始学期"), field="end_term_id")
     project.title = (data.get("title") or "").strip()
     project.domain = domain
     project.modules = modules
@@ -134,7 +136,7 @@ def register_project(ctx: OperationContext, params: Mapping[str, Any]) -> dict[s
     """Service task「立项：生成项目编号」: assign the project code and mark the project 立项."""
     project = db.session.get(ProjectApplication, int(params["project_id"]))
     if project is None:
-        raise NotFound(f"申报 {params['project_id']} 不存在")
+        raise NotFound(_("申报 %(id)s 不存在", id=params["project_id"]))
     if project.code is None:
         year = utcnow().year
         project.code = f"XM{year}{next_value(f'project_code:{year}'):04d}"
@@ -200,7 +202,7 @@ def visible_schools(user: User) -> list[OrgUnit]:
 def get_visible_project(project_id: int, user: User) -> ProjectApplication:
     project = db.session.get(ProjectApplication, project_id)
     if project is None or not (oversees(user, project.school) or project.created_by_id == user.id):
-        raise NotFound("找不到该申报，或您没有查看权限")
+        raise NotFound(_("找不到该申报，或您没有查看权限"))
     return project
 
 

@@ -86,7 +86,7 @@ def upload(project_id: int):
     project = get_visible_project(project_id, user)
     task = draft_task_for(project, user)
     if task is None:
-        raise Forbidden("只有申报书填写人在填写阶段可以上传附件")
+        raise Forbidden(_("只有申报书填写人在填写阶段可以上传附件"))
     form = UploadForm()
     if not form.validate_on_submit() or not form.file.data or not form.file.data.filename:
         flash(_("请选择要上传的文件"), "warning")
@@ -111,11 +111,11 @@ def delete_attachment(project_id: int, attachment_id: int):
     project = get_visible_project(project_id, user)
     task = draft_task_for(project, user)
     if task is None:
-        raise Forbidden("只有申报书填写人在填写阶段可以删除附件")
+        raise Forbidden(_("只有申报书填写人在填写阶段可以删除附件"))
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.deleted or attachment.owner_type != "project" \
             or attachment.owner_id != project.id:
-        raise NotFound("附件不存在")
+        raise NotFound(_("附件不存在"))
     remove(attachment, actor=user)
     db.session.commit()
     flash(_("附件已删除"), "info")

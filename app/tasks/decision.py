@@ -10,29 +10,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from app.forms import BaseForm, choices
+from app.i18n import N_
 from app.models import HumanTask, User
 from app.processes.registry import Completion, register_form_handler
 
 DECISION_LABELS = {
-    "approve": "通过",
-    "return": "退回修改（退回给申报人修改后重新提交）",
-    "reject": "不通过（终止本次申报）",
+    "approve": N_("通过"),
+    "return": N_("退回修改（退回给申报人修改后重新提交）"),
+    "reject": N_("不通过（终止本次申报）"),
 }
 
 
 class DecisionForm(BaseForm):
-    decision = RadioField("审核结论", validators=[InputRequired("请选择审核结论")])
-    comment = TextAreaField("审核意见", validators=[Length(max=2000, message="审核意见不能超过 2000 字")])
+    decision = RadioField(_l("审核结论"), validators=[InputRequired(_l("请选择审核结论"))])
+    comment = TextAreaField(_l("审核意见"), validators=[Length(max=2000, message=_l("审核意见不能超过 2000 字"))])
 
 
 def decision_choices(task: HumanTask) -> list:
     props = task.properties or {}
     allowed = [d.strip() for d in props.get("decisions", "approve,return").split(",") if d.strip()]
-    labels = dict(DECISION_LABELS)
+    labels = {key: _(label) for key, label in DECISION_LABELS.items()}
     if props.get("approveLabel"):
         labels["approve"] = props["approveLabel"]
     return choices((d, labels.get(d, d)) for d in allowed)
@@ -51,7 +54,7 @@ class DecisionHandler:
     def validate(self, form: DecisionForm, task: HumanTask, record: Any, *, submitting: bool) -> bool:
         ok = form.validate()
         if ok and form.decision.data in ("return", "reject") and not (form.comment.data or "").strip():
-            form.add_error("comment", "退回或不通过时必须填写审核意见")
+            form.add_error("comment", _("退回或不通过时必须填写审核意见"))
             ok = False
         return ok
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
@@ -97,7 +98,7 @@ def get_task(task_id: int) -> HumanTask:
     task = db.session.get(HumanTask, task_id, options=[
         joinedload(HumanTask.instance).joinedload(ProcessInstance.school)])
     if task is None:
-        raise NotFound("任务不存在")
+        raise NotFound(_("任务不存在"))
     return task
 
 
@@ -105,7 +106,7 @@ def claim(task_id: int, *, actor: User) -> HumanTask:
     """认领: take an unassigned group task. A concurrent second claim gets a Conflict."""
     task = get_task(task_id)
     if not is_candidate(actor, task):
-        raise Forbidden("您不是该任务的候选办理人，不能认领")
+        raise Forbidden(_("您不是该任务的候选办理人，不能认领"))
     now = utcnow()
     result = db.session.execute(
         update(HumanTask)
@@ -115,9 +116,9 @@ def claim(task_id: int, *, actor: User) -> HumanTask:
     db.session.refresh(task)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         if task.status != TaskStatus.OPEN:
-            raise Conflict("该任务已办理或已取消")
-        holder = task.assignee.display_name if task.assignee else "他人"
-        raise Conflict(f"该任务已被 {holder} 认领")
+            raise Conflict(_("该任务已办理或已取消"))
+        holder = task.assignee.display_name if task.assignee else _("他人")
+        raise Conflict(_("该任务已被 %(name)s 认领", name=holder))
     audit.record("task.claim", actor=actor, instance=task.instance, task=task)
     return task
 
@@ -132,6 +133,6 @@ def unclaim(task_id: int, *, actor: User) -> HumanTask:
         .execution_options(synchronize_session=False))
     db.session.refresh(task)
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("只有当前认领人可以取消认领，且任务必须仍在待办状态")
+        raise Conflict(_("只有当前认领人可以取消认领，且任务必须仍在待办状态"))
     audit.record("task.unclaim", actor=actor, instance=task.instance, task=task)
     return task

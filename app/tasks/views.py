@@ -11,13 +11,14 @@ from app.access import can_act, is_candidate, require_can_act, require_instance_
 from app.errors import Conflict, DomainError, InvalidInput
 from app.extensions import db
 from app.forms import EmptyForm
+from app.i18n import N_
 from app.instances.services import instance_page_context
 from app.models import HumanTask
 from app.processes.registry import adapter_for, form_handler
 from app.processes.runtime import already_handled_message, complete_task
 from app.tasks import bp, services
 
-CONCURRENT_MESSAGE = "该任务刚刚已由他人处理或修改，您的提交未生效，请查看最新状态"
+CONCURRENT_MESSAGE = N_("该任务刚刚已由他人处理或修改，您的提交未生效，请查看最新状态")
 
 
 @bp.route("/")
@@ -111,7 +112,7 @@ def _submit(task: HumanTask):
         return _render_task(services.get_task(task.id), status=409, message=err.message)
     except StaleDataError:
         db.session.rollback()
-        return _render_task(services.get_task(task.id), status=409, message=CONCURRENT_MESSAGE)
+        return _render_task(services.get_task(task.id), status=409, message=_(CONCURRENT_MESSAGE))
     except DomainError:
         db.session.rollback()
         raise
