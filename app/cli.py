@@ -62,7 +62,7 @@ def demo_command(host: str, port: int, reset: bool, no_serve: bool) -> None:
     """Create the demo organisation, users and processes on SQLite, then serve the app."""
     from flask_migrate import upgrade
 
-    from app.demo import DEMO_PASSWORD, reset_demo_storage, seed_demo
+    from app.demo import DEMO_PASSWORD, reset_demo_storage, seed_demo, seed_sample_applications
     from app.extensions import db
 
     app = current_app._get_current_object()
@@ -73,13 +73,20 @@ def demo_command(host: str, port: int, reset: bool, no_serve: bool) -> None:
         sys.exit(1)
     users = seed_demo()
     db.session.commit()
+    samples = seed_sample_applications()
+    db.session.commit()
     click.echo("\n研修通演示环境已就绪。所有演示账号的密码均为：" + DEMO_PASSWORD + "\n")
     for username, name, role_text in users:
         click.echo(f"  {username:<16} {name:<8} {role_text}")
+    if samples:
+        click.echo(f"\n已创建 {samples} 份示例申报（处于不同审核阶段），新的申报请用 s1_admin 等学校管理员账号发起。")
     if no_serve:
         return
     click.echo(f"\n请在浏览器打开 http://{host}:{port}/  （按 Ctrl+C 停止）\n")
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    # Flask refuses app.run() inside its own CLI; the development server is Werkzeug's run_simple.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 def register_commands(app: Flask) -> None:

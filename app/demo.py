@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import OrgType, OrgUnit, Role, RoleAssignment, Term, User
+from app.models import HumanTask, OrgType, OrgUnit, Role, RoleAssignment, TaskStatus, Term, User
 
 DEMO_PASSWORD = "yanxiu2026"
 
@@ -96,6 +96,67 @@ def seed_demo(password_method: str | None = None) -> list[tuple[str, str, str]]:
         roles = "，".join(f"{ra.role.label}·{ra.org.display_name}" for ra in user.roles)
         rows.append((user.username, user.display_name, roles))
     return rows
+
+
+SAMPLES = [
+    # school code, title, how far it has gone: list of (username, decision) after the draft
+    ("YY-S4", "“双减”背景下初中作业设计的校本研修", [("s4_principal", "approve"), ("town2", "approve"),
+                                                ("city", "approve")]),
+    ("YY-S2", "青年教师课堂观察与诊断能力提升", [("s2_principal", "approve")]),
+    ("YY-S6", "信息技术与学科教学深度融合实践", [("s6_principal", "approve")]),
+]
+
+
+def seed_sample_applications() -> int:
+    """A few applications at different stages, so every reviewer finds something in 待办.
+
+    Runs through the real services, exactly as the pages would. Does nothing if any application
+    exists already. Returns the number created.
+    """
+    from app.models import ProjectApplication
+    from app.processes.registry import Completion
+    from app.processes.runtime import complete_task
+    from app.projects.services import create_application, terms_for
+    from app.vocab import RESEARCH_DOMAINS
+
+    if db.session.scalars(select(ProjectApplication.id).limit(1)).first() is not None:
+        return 0
+    users = {u.username: u for u in db.session.scalars(select(User))}
+    created = 0
+    for school_code, title, steps in SAMPLES:
+        school = db.session.scalars(select(OrgUnit).where(OrgUnit.code == school_code)).one()
+        drafter = users[f"s{school_code[-1]}_admin"]
+        project = create_application(actor=drafter, school_id=school.id)
+        terms = terms_for(school)
+        project.title = title
+        project.domain = "教师发展"
+        project.modules = list(RESEARCH_DOMAINS["教师发展"][:2])
+        project.forms = ["同伴互助", "专家引领"]
+        project.problem = "青年教师占比高，课堂组织与作业设计能力参差不齐。"
+        project.goals = "两个学期内形成可推广的课例与作业设计案例。"
+        project.target_group = "青年教师"
+        project.start_term_id, project.end_term_id = terms[1].id, terms[-1].id
+        project.leader = drafter.display_name
+        project.team = ["语文教研组长", "数学教研组长"]
+        project.planned_hours = 36
+        project.budget = 12000
+        project.expected_outcomes = "课例集一册，研修报告一份。"
+        project.instance.title = title
+        project.round = 1
+        submit = _open_task(project.instance_id)
+        complete_task(submit, actor=drafter, apply=lambda t, r: Completion({}, "submit", "请审核"))
+        for username, decision in steps:
+            task_id = _open_task(project.instance_id)
+            variable = db.session.get(HumanTask, task_id).properties["decisionVariable"]
+            complete_task(task_id, actor=users[username],
+                          apply=lambda t, r, v=variable, d=decision: Completion({v: d}, d, "同意"))
+        created += 1
+    return created
+
+
+def _open_task(instance_id: int) -> int:
+    return db.session.scalars(select(HumanTask.id).where(HumanTask.instance_id == instance_id,
+                                                         HumanTask.status == TaskStatus.OPEN)).one()
 
 
 def reset_demo_storage(app: Flask) -> None:
