@@ -65,7 +65,9 @@ def lock_task(task_id: int) -> tuple[HumanTask, ProcessInstance]:
     stmt = (select(HumanTask, ProcessInstance).join(ProcessInstance, HumanTask.instance_id == ProcessInstance.id)
             .where(HumanTask.id == task_id)
             .options(undefer(ProcessInstance.state))
-            .with_for_update(of=ProcessInstance)
+            # Lock both rows: after waiting, PostgreSQL re-reads only the rows it locks; a joined row
+            # that is not locked would come from the snapshot taken before the wait.
+            .with_for_update(of=(ProcessInstance, HumanTask))
             .execution_options(populate_existing=True))
     row = db.session.execute(stmt).first()
     if row is None:
