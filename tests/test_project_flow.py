@@ -73,9 +73,11 @@ def test_full_path_with_one_return_reaches_立项(app, world, make_browser):
         assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "project.register")) == 1
 
-    # Every round stays in the history shown on the instance page.
+    # Every round stays in the history shown on the instance page, in the order things happened.
     page = drafter.get(f"/instances/{done.instance_id}").get_data(as_text=True)
     assert "请补充经费测算依据" in page and "第 2 轮" in page and done.code in page
+    timeline = page[page.index('id="timeline"'):]
+    assert timeline.index("办理「市级审核」") < timeline.index("立项，项目编号") < timeline.index("流程结束")
 
 
 def test_rejection_by_the_township_ends_the_application(app, world, make_browser):

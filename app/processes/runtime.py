@@ -253,6 +253,9 @@ def complete_task(task_id: int, *, actor: User,
     adapter = adapter_for(instance.process_key)
     record = adapter.load_record(instance)
     completion = apply(task, record)
+    # Audited before the engine runs, so that what the engine does next (立项 …) follows it.
+    audit.record("task.complete", actor=actor, instance=instance, task=task, step=task.bpmn_id,
+                 step_name=task.name, decision=completion.action)
     runtime = load_runtime(instance, actor)
     try:
         runtime.complete(task.spiff_task_id, dict(completion.data))
@@ -274,8 +277,6 @@ def complete_task(task_id: int, *, actor: User,
                            actor_id=actor.id, action=completion.action, comment=completion.comment,
                            round=max(instance.round, 1), created_at=now))
     _save_state(instance, runtime)
-    audit.record("task.complete", actor=actor, instance=instance, task=task, step=task.bpmn_id,
-                 step_name=task.name, decision=completion.action)
     _audit_steps(instance, runtime, actor)
     open_tasks = sync_human_tasks(instance, runtime)
     adapter.after_run(RunResult(instance, runtime, actor, record, open_tasks))
