@@ -3,6 +3,7 @@
 from app.models.attachment import Attachment
 from app.models.audit import AuditEvent
 from app.models.base import Base
+from app.models.calendar import CalendarOverride
 from app.models.org import OrgType, OrgUnit
 from app.models.process import InstanceStatus, ProcessDefinition, ProcessInstance
 from app.models.project import ProjectApplication, ProjectStatus
@@ -16,6 +17,7 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "Base",
+    "CalendarOverride",
     "HumanTask",
     "InstanceStatus",
     "OrgType",

@@ -20,8 +20,10 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC."""
-    return datetime.now(UTC)
+    """The current time, timezone-aware in UTC, from the application clock (:mod:`app.clock`)."""
+    from app.clock import now
+
+    return now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

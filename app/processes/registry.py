@@ -21,13 +21,17 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RunResult:
-    """What an engine run left behind, handed to :attr:`ProcessAdapter.after_run`."""
+    """What an engine run left behind, handed to :attr:`ProcessAdapter.after_run` and run hooks."""
 
     instance: ProcessInstance
     runtime: WorkflowRuntime
     actor: User | None
     record: Any
     open_tasks: list[HumanTask]
+    #: Human-task rows this run created and cancelled, and the one it completed (if any).
+    created: list[HumanTask] = field(default_factory=list)
+    cancelled: list[HumanTask] = field(default_factory=list)
+    completed: HumanTask | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,20 @@ class TaskFormHandler(Protocol):
 
 _ADAPTERS: dict[str, ProcessAdapter] = {}
 _FORM_HANDLERS: dict[str, TaskFormHandler] = {}
+_RUN_HOOKS: list[Callable[[RunResult], None]] = []
+
+
+def register_run_hook(hook: Callable[[RunResult], None]) -> Callable[[RunResult], None]:
+    """Call ``hook`` after every engine run of every process, in the same transaction.
+
+    For cross-cutting work that follows the workflow's state: durable timer jobs, notifications.
+    """
+    _RUN_HOOKS.append(hook)
+    return hook
+
+
+def run_hooks() -> tuple[Callable[[RunResult], None], ...]:
+    return tuple(_RUN_HOOKS)
 
 
 def register_adapter(adapter: ProcessAdapter) -> ProcessAdapter:

@@ -11,7 +11,8 @@ command commits.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -35,10 +36,11 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.processes.registry import Completion, OperationContext, RunResult, adapter_for
+from app.processes.registry import Completion, OperationContext, RunResult, adapter_for, run_hooks
 from app.processes.roles import LANE_ROLES
 from app.processes.services import latest_definition
 from app.sequences import next_value
+from app.workdays import deadline_after_working_days
 from workflows import DefinitionRef, TaskNotReady, WorkflowError, WorkflowRuntime
 from workflows.lanes import nearest_org_with_role
 
@@ -129,16 +131,24 @@ def _previous_assignee(history: list[HumanTask], bpmn_id: str, role: str, org_id
     return None
 
 
-def _due_at(properties: Mapping[str, str], now: datetime) -> datetime | None:
+def _due_at(properties: Mapping[str, str], now: datetime, region_id: int) -> datetime | None:
+    """``dueDays`` counts working days in the region's calendar; the deadline is the end of that day."""
     raw = properties.get("dueDays")
     if raw and raw.isdigit():
-        return now + timedelta(days=int(raw))
+        return deadline_after_working_days(region_id, now, int(raw))
     return None
 
 
+@dataclass(frozen=True)
+class SyncResult:
+    open: list[HumanTask]
+    created: list[HumanTask]
+    cancelled: list[HumanTask]
+
+
 def sync_human_tasks(instance: ProcessInstance, runtime: WorkflowRuntime, *,
-                     prefer_assignee: User | None = None) -> list[HumanTask]:
-    """Bring the instance's human-task rows in step with its READY user tasks; return the open rows.
+                     prefer_assignee: User | None = None) -> SyncResult:
+    """Bring the instance's human-task rows in step with its READY user tasks.
 
     Rows whose task is no longer READY are cancelled; READY tasks without a row get one, with the
     lane's role resolved against the instance's school.
@@ -147,7 +157,10 @@ def sync_human_tasks(instance: ProcessInstance, runtime: WorkflowRuntime, *,
     ready = runtime.ready_human_tasks()
     ready_ids = {t.id for t in ready}
     history = list(db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)))
-    open_rows = []
+    open_rows: list[HumanTask] = []
+    cancelled: list[HumanTask] = []
+    created: list[HumanTask] = []
+    region_id = instance.school.ancestor_ids()[-1]
     for row in history:
         if row.status != TaskStatus.OPEN:
             continue
@@ -156,6 +169,7 @@ def sync_human_tasks(instance: ProcessInstance, runtime: WorkflowRuntime, *,
         else:
             row.status = TaskStatus.CANCELLED
             row.completed_at = now
+            cancelled.append(row)
     have = {row.spiff_task_id for row in open_rows}
     for t in ready:
         if t.id in have:
@@ -171,10 +185,11 @@ def sync_human_tasks(instance: ProcessInstance, runtime: WorkflowRuntime, *,
                         lane=t.lane, form_key=t.properties.get("formKey"), properties=dict(t.properties),
                         role=role, org_id=org_id, assignee_id=assignee.id if assignee else None,
                         claimed_at=now if assignee else None, status=TaskStatus.OPEN, created_at=now)
-        row.set_due(_due_at(t.properties, now))
+        row.set_due(_due_at(t.properties, now, region_id))
         db.session.add(row)
         open_rows.append(row)
-    return open_rows
+        created.append(row)
+    return SyncResult(open_rows, created, cancelled)
 
 
 def _save_state(instance: ProcessInstance, runtime: WorkflowRuntime) -> None:
@@ -193,6 +208,25 @@ def _audit_steps(instance: ProcessInstance, runtime: WorkflowRuntime, actor: Use
     for step in runtime.steps:
         audit.record("engine.step", actor=actor, instance=instance, step=step.bpmn_id, name=step.name,
                      kind=step.kind)
+
+
+def finish_run(instance: ProcessInstance, runtime: WorkflowRuntime, actor: User | None, record: Any, *,
+               prefer_assignee: User | None = None, completed: HumanTask | None = None) -> RunResult:
+    """Everything that follows an engine run, in the command's transaction.
+
+    Save the state, audit what the engine did, bring the human-task rows in step, let the
+    process adapter update its record, then call the registered run hooks. Every command that
+    runs the engine (start, complete, timers, repair tools) ends here.
+    """
+    _save_state(instance, runtime)
+    _audit_steps(instance, runtime, actor)
+    synced = sync_human_tasks(instance, runtime, prefer_assignee=prefer_assignee)
+    result = RunResult(instance, runtime, actor, record, synced.open, synced.created, synced.cancelled, completed)
+    adapter_for(instance.process_key).after_run(result)
+    for hook in run_hooks():
+        hook(result)
+    db.session.flush()
+    return result
 
 
 def new_business_key(prefix: str) -> str:
@@ -217,14 +251,9 @@ def start_instance(process_key: str, *, actor: User, school: OrgUnit, title: str
         runtime = engine.start(definition_ref(definition.id), seed, services=_service_handler(instance, actor))
     except WorkflowError as err:
         raise ProcessFailure(_("流程启动失败：%(error)s", error=err)) from err
-    _save_state(instance, runtime)
     audit.record("instance.start", actor=actor, instance=instance, key=process_key,
                  version=definition.version, business_key=instance.business_key)
-    _audit_steps(instance, runtime, actor)
-    open_tasks = sync_human_tasks(instance, runtime, prefer_assignee=actor)
-    adapter = adapter_for(process_key)
-    adapter.after_run(RunResult(instance, runtime, actor, adapter.load_record(instance), open_tasks))
-    db.session.flush()
+    finish_run(instance, runtime, actor, adapter_for(process_key).load_record(instance), prefer_assignee=actor)
     return instance
 
 
@@ -276,9 +305,5 @@ def complete_task(task_id: int, *, actor: User,
     db.session.add(Opinion(instance_id=instance.id, human_task_id=task.id, task_name=task.name,
                            actor_id=actor.id, action=completion.action, comment=completion.comment,
                            round=max(instance.round, 1), created_at=now))
-    _save_state(instance, runtime)
-    _audit_steps(instance, runtime, actor)
-    open_tasks = sync_human_tasks(instance, runtime)
-    adapter.after_run(RunResult(instance, runtime, actor, record, open_tasks))
-    db.session.flush()
+    finish_run(instance, runtime, actor, record, completed=task)
     return task
