@@ -82,6 +82,10 @@ def demo_command(host: str, port: int, reset: bool, no_serve: bool) -> None:
         click.echo(f"\n已创建 {samples} 份示例申报（处于不同审核阶段），新的申报请用 s1_admin 等学校管理员账号发起。")
     if no_serve:
         return
+    # Timers and reminders need a worker; on the SQLite demo it runs in this process (one worker only).
+    from app.jobs.worker import Worker
+
+    Worker(app).start_thread()
     click.echo(f"\n请在浏览器打开 http://{host}:{port}/  （按 Ctrl+C 停止）\n")
     # Flask refuses app.run() inside its own CLI; the development server is Werkzeug's run_simple.
     from werkzeug.serving import run_simple
@@ -90,5 +94,8 @@ def demo_command(host: str, port: int, reset: bool, no_serve: bool) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from app.jobs.cli import worker_command
+
     app.cli.add_command(deploy_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(worker_command)

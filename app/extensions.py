@@ -6,6 +6,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
+from app.clock import now as clock_now
 from app.models.base import Base
 from workflows import WorkflowEngine
 
@@ -14,5 +15,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-#: One engine per process: it caches restored specs and is safe to share between threads.
-engine = WorkflowEngine()
+#: One engine per process: it caches restored specs and is safe to share between threads. Its timer
+#: events fire by the application clock (app.clock), so tests that move the clock move them too.
+engine = WorkflowEngine(now=clock_now)

@@ -9,6 +9,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from workflows.clock import Now, wall_clock
 from workflows.errors import WorkflowError
 from workflows.runtime import WorkflowRuntime, _wrap
 from workflows.scripting import RestrictedScriptEngine, ServiceHandler
@@ -36,9 +37,11 @@ class WorkflowEngine:
 
     serializer_version = SERIALIZER_VERSION
 
-    def __init__(self, spec_cache_size: int = 128):
+    def __init__(self, spec_cache_size: int = 128, now: Now | None = None):
         self._cache = SpecCache(spec_from_json, maxsize=spec_cache_size)
         self._serializer = StateSerializer(self._cache)
+        #: The clock timer events are evaluated against (the application injects its own).
+        self.now: Now = now or wall_clock
 
     def _specs(self, definition: DefinitionRef) -> tuple[Any, dict[str, Any]]:
         return self._cache.get(definition.content_hash, definition.spec_json)
@@ -52,7 +55,7 @@ class WorkflowEngine:
         except SpiffWorkflowException as err:
             raise _wrap(err) from err
         workflow.yx_spec_ref = definition.content_hash
-        runtime = WorkflowRuntime(workflow, self._serializer)
+        runtime = WorkflowRuntime(workflow, self._serializer, now=self.now)
         runtime.set_initial_data(dict(data or {}))
         runtime.run()
         return runtime
@@ -66,4 +69,4 @@ class WorkflowEngine:
         workflow = self._serializer.loads(state)
         # A restored workflow gets the library's unrestricted default engine; replace it at once.
         workflow.script_engine = RestrictedScriptEngine(services)
-        return WorkflowRuntime(workflow, self._serializer)
+        return WorkflowRuntime(workflow, self._serializer, now=self.now)

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
+from workflows.clock import Now, engine_clock, wall_clock
 from workflows.errors import TaskNotReady, WorkflowError
 from workflows.serializer import StateSerializer
 
@@ -69,9 +73,10 @@ def _wrap(err: SpiffWorkflowException) -> WorkflowError:
 class WorkflowRuntime:
     """One loaded workflow. Create through :class:`workflows.engine.WorkflowEngine`."""
 
-    def __init__(self, workflow: BpmnWorkflow, serializer: StateSerializer):
+    def __init__(self, workflow: BpmnWorkflow, serializer: StateSerializer, now: Now | None = None):
         self._wf = workflow
         self._serializer = serializer
+        self._now: Now = now or wall_clock
         self.steps: list[StepEvent] = []
 
     # -- reading -------------------------------------------------------------------------------
@@ -104,10 +109,11 @@ class WorkflowRuntime:
         return [t.task_spec.bpmn_id for t in done]
 
     def waiting_timers(self) -> list[WaitingTimer]:
+        """Timer events the workflow waits on, with the moment each falls due (UTC)."""
         timers = []
         for task in self._wf.get_tasks(state=TaskState.WAITING):
             spec = task.task_spec
-            if isinstance(spec, CatchingEvent) and "Timer" in type(spec.event_definition).__name__:
+            if isinstance(spec, CatchingEvent) and isinstance(spec.event_definition, TimerEventDefinition):
                 raw = task._get_internal_data("event_value")
                 due = None
                 if isinstance(raw, str):
@@ -115,6 +121,8 @@ class WorkflowRuntime:
                         due = datetime.fromisoformat(raw)
                     except ValueError:
                         due = None
+                    if due is not None and due.tzinfo is None:
+                        due = due.replace(tzinfo=UTC)
                 timers.append(WaitingTimer(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, due))
         return timers
 
@@ -140,7 +148,8 @@ class WorkflowRuntime:
         if data:
             task.data.update(data)
         try:
-            task.run()
+            with engine_clock(self._now):
+                task.run()
         except SpiffWorkflowException as err:
             raise _wrap(err) from err
         self.run()
@@ -152,16 +161,39 @@ class WorkflowRuntime:
             if isinstance(spec, ServiceTask | EndEvent) or type(spec).__name__ in ("ScriptTask", "BusinessRuleTask"):
                 self.steps.append(StepEvent(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, type(spec).__name__))
         try:
-            self._wf.do_engine_steps(did_complete_task=did_complete)
+            with engine_clock(self._now):
+                self._wf.do_engine_steps(did_complete_task=did_complete)
         except SpiffWorkflowException as err:
             raise _wrap(err) from err
 
-    def refresh_timers(self) -> None:
+    def refresh_timers(self) -> list[WaitingTimer]:
+        """Fire the timers that are due by the engine's clock and run on; return the ones that fired."""
+        before = {t.task_id: t for t in self.waiting_timers()}
         try:
-            self._wf.refresh_timers()
+            with engine_clock(self._now):
+                self._wf.refresh_timers()
         except SpiffWorkflowException as err:
             raise _wrap(err) from err
         self.run()
+        still = {t.task_id for t in self.waiting_timers()}
+        return [t for task_id, t in before.items() if task_id not in still]
+
+    def catch_message(self, name: str, payload: Mapping[str, Any] | None = None) -> bool:
+        """Deliver the BPMN message ``name`` to the event waiting for it, then run on.
+
+        Returns False (and changes nothing) when no event waits for that message.
+        """
+        for task in self._wf.get_tasks(state=TaskState.WAITING):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if isinstance(definition, MessageEventDefinition) and definition.name == name:
+                try:
+                    with engine_clock(self._now):
+                        self._wf.catch(BpmnEvent(definition, payload=dict(payload or {})))
+                except SpiffWorkflowException as err:
+                    raise _wrap(err) from err
+                self.run()
+                return True
+        return False
 
     def dumps(self) -> str:
         return self._serializer.dumps(self._wf)

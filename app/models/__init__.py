@@ -4,6 +4,7 @@ from app.models.attachment import Attachment
 from app.models.audit import AuditEvent
 from app.models.base import Base
 from app.models.calendar import CalendarOverride
+from app.models.job import Job, JobStatus
 from app.models.org import OrgType, OrgUnit
 from app.models.process import InstanceStatus, ProcessDefinition, ProcessInstance
 from app.models.project import ProjectApplication, ProjectStatus
@@ -20,6 +21,8 @@ __all__ = [
     "CalendarOverride",
     "HumanTask",
     "InstanceStatus",
+    "Job",
+    "JobStatus",
     "OrgType",
     "OrgUnit",
     "Opinion",

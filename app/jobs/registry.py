@@ -1,0 +1,44 @@
+"""Job kinds: what a job of each kind does when it runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.models import Job
+
+
+@dataclass(frozen=True)
+class RunAgainAt:
+    """Returned by a handler whose work is not due yet: the job goes back to pending until ``due_at``
+    without using up an attempt (e.g. a timer whose deadline moved later)."""
+
+    due_at: datetime
+
+
+Handler = Callable[["Job"], "RunAgainAt | None"]
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    handler: Handler
+    max_attempts: int = 5
+
+
+_KINDS: dict[str, JobKind] = {}
+
+
+def register_job_kind(name: str, handler: Handler, *, max_attempts: int = 5) -> JobKind:
+    """Register what jobs of kind ``name`` do. The handler runs inside the job's transaction and must
+    not commit; its effect commits together with the job's completion, or not at all."""
+    kind = JobKind(name, handler, max_attempts)
+    _KINDS[name] = kind
+    return kind
+
+
+def job_kind(name: str) -> JobKind | None:
+    return _KINDS.get(name)

@@ -1,0 +1,80 @@
+"""BPMN timer events as durable jobs.
+
+After every engine run (a run hook), each timer the workflow now waits on has exactly one pending
+``bpmn.timer`` job due when the timer is; jobs of timers that went away (their task was completed or
+cancelled) are cancelled. The job, when run, locks the instance, checks the workflow still waits on
+that timer — the guard that makes a re-run after a crash harmless — lets the engine fire the timers
+that are due by the application clock, and finishes the run like any other command.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import undefer
+
+from app import audit
+from app.extensions import db
+from app.jobs.registry import RunAgainAt, register_job_kind
+from app.jobs.services import schedule
+from app.models import InstanceStatus, Job, JobStatus, ProcessInstance
+from app.models.base import utcnow
+from app.processes.registry import RunResult, adapter_for, register_run_hook
+from app.processes.runtime import finish_run, load_runtime
+
+KIND = "bpmn.timer"
+
+
+def instance_ref(instance_id: int) -> str:
+    return f"instance:{instance_id}"
+
+
+def timer_key(instance_id: int, task_id: str) -> str:
+    return f"bpmn-timer:{instance_id}:{task_id}"
+
+
+@register_run_hook
+def sync_timer_jobs(result: RunResult) -> None:
+    """Keep the instance's timer jobs in step with the timers its workflow waits on."""
+    instance = result.instance
+    waiting = {} if instance.status != InstanceStatus.RUNNING else {
+        t.task_id: t for t in result.runtime.waiting_timers()}
+    now = utcnow()
+    for job in db.session.scalars(select(Job).where(Job.ref == instance_ref(instance.id), Job.kind == KIND,
+                                                    Job.status == JobStatus.PENDING)):
+        if job.payload.get("task_id") not in waiting:
+            job.status = JobStatus.CANCELLED
+            job.finished_at = now
+            job.updated_at = now
+    for timer in waiting.values():
+        schedule(KIND, {"instance_id": instance.id, "task_id": timer.task_id, "timer": timer.bpmn_id},
+                 timer.due_at or now, dedupe_key=timer_key(instance.id, timer.task_id),
+                 ref=instance_ref(instance.id))
+
+
+def lock_instance(instance_id: int) -> ProcessInstance | None:
+    """The instance, locked (PostgreSQL) and re-read, with its state."""
+    stmt = (select(ProcessInstance).where(ProcessInstance.id == instance_id).options(undefer(ProcessInstance.state))
+            .with_for_update().execution_options(populate_existing=True))
+    return db.session.scalars(stmt).first()
+
+
+def fire_timer(job: Job) -> RunAgainAt | None:
+    """Run one timer job: fire the instance's due timers unless the workflow no longer waits on it."""
+    instance = lock_instance(int(job.payload["instance_id"]))
+    if instance is None or instance.status != InstanceStatus.RUNNING:
+        return None
+    runtime = load_runtime(instance, None)
+    timer = next((t for t in runtime.waiting_timers() if t.task_id == job.payload["task_id"]), None)
+    if timer is None:
+        return None  # already fired, or its task finished: applying it again would double the effect
+    if timer.due_at is not None and timer.due_at > utcnow():
+        return RunAgainAt(timer.due_at)
+    fired = runtime.refresh_timers()
+    for t in fired:
+        audit.record("timer.fire", actor=None, instance=instance, step=t.bpmn_id, name=t.name,
+                     due_at=t.due_at.isoformat() if t.due_at else None)
+    finish_run(instance, runtime, None, adapter_for(instance.process_key).load_record(instance))
+    return None
+
+
+register_job_kind(KIND, fire_timer, max_attempts=5)
