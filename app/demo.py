@@ -33,6 +33,8 @@ USERS = [
     ("admin", "系统管理员", Role.ADMIN, "YY"),
     ("city", "王立新", Role.CITY_REVIEWER, "YY-C"),
     ("inspector", "陈督导", Role.INSPECTOR, "YY-C"),
+    ("director", "周主任", Role.CENTER_HEAD, "YY-C"),
+    ("finance", "吴会计", Role.FINANCE, "YY"),
     ("expert", "李专家", Role.EXPERT, "YY-C"),
     ("town1", "赵阳明", Role.TOWNSHIP_REVIEWER, "YY-T1"),
     ("town2", "钱梨洲", Role.TOWNSHIP_REVIEWER, "YY-T2"),

@@ -33,7 +33,7 @@ def test_demo_prepares_everything_and_is_idempotent(app):
             OrgUnit.type == OrgType.TOWNSHIP)) == 2
         roles = set(db.session.scalars(select(RoleAssignment.role)))
         assert roles == set(Role)
-        assert db.session.scalar(select(func.count()).select_from(User)) == 24
+        assert db.session.scalar(select(func.count()).select_from(User)) == 26
         statuses = sorted(p.status for p in db.session.scalars(select(ProjectApplication)))
         assert statuses == sorted([ProjectStatus.APPROVED, ProjectStatus.TOWNSHIP_REVIEW, ProjectStatus.CITY_REVIEW])
         waiting = {t.role for t in db.session.scalars(select(HumanTask).where(HumanTask.status == TaskStatus.OPEN))}

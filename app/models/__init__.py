@@ -4,10 +4,36 @@ from app.models.attachment import Attachment
 from app.models.audit import AuditEvent
 from app.models.base import Base
 from app.models.calendar import CalendarOverride
+from app.models.inspection import (
+    CampaignMember,
+    CampaignStatus,
+    Inspection,
+    InspectionCampaign,
+    InspectionKind,
+    InspectionStatus,
+    ItemScore,
+    LessonObservation,
+    ScopeKind,
+    ScoreItem,
+    ScoreSheetTemplate,
+    SelfCheckEntry,
+    TeamRole,
+)
 from app.models.job import Job, JobStatus
 from app.models.org import OrgType, OrgUnit
 from app.models.process import InstanceStatus, ProcessDefinition, ProcessInstance
 from app.models.project import ProjectApplication, ProjectStatus
+from app.models.rectification import (
+    ExtensionRequest,
+    ExtensionStatus,
+    ItemStatus,
+    ItemVerification,
+    NoticeKind,
+    OrderStatus,
+    RectificationItem,
+    RectificationNotice,
+    RectificationOrder,
+)
 from app.models.sequence import SequenceCounter
 from app.models.task import ACTION_LABELS, HumanTask, Opinion, TaskStatus
 from app.models.term import Term
@@ -19,23 +45,45 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CalendarOverride",
+    "CampaignMember",
+    "CampaignStatus",
+    "ExtensionRequest",
+    "ExtensionStatus",
     "HumanTask",
+    "Inspection",
+    "InspectionCampaign",
+    "InspectionKind",
+    "InspectionStatus",
     "InstanceStatus",
+    "ItemScore",
+    "ItemStatus",
+    "ItemVerification",
     "Job",
     "JobStatus",
+    "LessonObservation",
+    "NoticeKind",
+    "Opinion",
+    "OrderStatus",
     "OrgType",
     "OrgUnit",
-    "Opinion",
     "ProcessDefinition",
     "ProcessInstance",
     "ProjectApplication",
     "ProjectStatus",
     "ROLE_LABELS",
     "ROLE_NAMES",
+    "RectificationItem",
+    "RectificationNotice",
+    "RectificationOrder",
     "Role",
-    "SequenceCounter",
     "RoleAssignment",
+    "ScopeKind",
+    "ScoreItem",
+    "ScoreSheetTemplate",
+    "SelfCheckEntry",
+    "SequenceCounter",
     "TaskStatus",
+    "TeamRole",
     "Term",
     "User",
 ]

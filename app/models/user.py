@@ -21,6 +21,8 @@ class Role(enum.StrEnum):
     TOWNSHIP_REVIEWER = "township_reviewer"  # 教辅室 / 师训总站
     CITY_REVIEWER = "city_reviewer"          # 师干训中心
     INSPECTOR = "inspector"                  # 督导 / 检查员
+    CENTER_HEAD = "center_head"              # 中心主任: approves inspection reports and 整改通知书
+    FINANCE = "finance"                      # 财务人员 (教育支付中心): checks funding on inspection teams
     EXPERT = "expert"                        # 评审专家
     TEACHER = "teacher"                      # 教师
     ADMIN = "admin"                          # 系统管理员
@@ -38,6 +40,8 @@ ROLE_NAMES: dict[Role, tuple[str, ...]] = {
     Role.TOWNSHIP_REVIEWER: (N_("乡镇审核员"), "教辅室", "师训总站"),
     Role.CITY_REVIEWER: (N_("市级审核员"), "师干训中心"),
     Role.INSPECTOR: (N_("督导检查员"), "检查员"),
+    Role.CENTER_HEAD: (N_("中心主任"), "师干训中心主任"),
+    Role.FINANCE: (N_("财务人员"), "教育支付中心"),
     Role.EXPERT: (N_("评审专家"), "专家"),
     Role.TEACHER: (N_("教师"),),
     Role.ADMIN: (N_("系统管理员"),),
@@ -46,7 +50,7 @@ ROLE_LABELS = {role: names[0] for role, names in ROLE_NAMES.items()}
 
 #: Roles whose holders may see the workflow records of the orgs under their scope.
 OVERSIGHT_ROLES = frozenset({Role.SCHOOL_ADMIN, Role.PRINCIPAL, Role.TOWNSHIP_REVIEWER,
-                             Role.CITY_REVIEWER, Role.INSPECTOR, Role.ADMIN})
+                             Role.CITY_REVIEWER, Role.INSPECTOR, Role.CENTER_HEAD, Role.ADMIN})
 
 
 class User(UserMixin, TimestampMixin, Base):
