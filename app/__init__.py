@@ -93,9 +93,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.instances import bp as instances_bp
     from app.jobs import bp as jobs_bp
     from app.projects import bp as projects_bp
+    from app.rectification import bp as rectification_bp
     from app.tasks import bp as tasks_bp
 
-    for bp in (auth_bp, tasks_bp, instances_bp, projects_bp, attachments_bp, admin_bp, jobs_bp):
+    for bp in (auth_bp, tasks_bp, instances_bp, projects_bp, attachments_bp, admin_bp, jobs_bp,
+               rectification_bp):
         app.register_blueprint(bp)
 
     from app.cli import register_commands

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,6 +13,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import ACTION_LABELS, AuditEvent, HumanTask, Opinion, ProcessInstance, TaskStatus, User
 from app.processes.registry import adapter_for
+
+#: Feature packages describe their own audit actions here: action prefix -> fn(event) -> text or None.
+DESCRIBERS: dict[str, Callable[[AuditEvent], str | None]] = {}
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,8 @@ def _describe(event: AuditEvent) -> str | None:
             return _("删除附件「%(filename)s」", filename=d.get("filename", ""))
         case "project.create":
             return None  # already told by instance.start
-    return event.action
+    describe = DESCRIBERS.get(event.action.split(".", 1)[0])
+    return describe(event) if describe is not None else event.action
 
 
 def timeline(instance: ProcessInstance) -> list[TimelineEntry]:

@@ -9,11 +9,16 @@ that are due by the application clock, and finishes the run like any other comma
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from app import audit
 from app.extensions import db
+from app.instances.services import DESCRIBERS
 from app.jobs.registry import RunAgainAt, register_job_kind
 from app.jobs.services import schedule
 from app.models import InstanceStatus, Job, JobStatus, ProcessInstance
@@ -22,6 +27,7 @@ from app.processes.registry import RunResult, adapter_for, register_run_hook
 from app.processes.runtime import finish_run, load_runtime
 
 KIND = "bpmn.timer"
+TICK = timedelta(microseconds=1)
 
 
 def instance_ref(instance_id: int) -> str:
@@ -46,9 +52,10 @@ def sync_timer_jobs(result: RunResult) -> None:
             job.finished_at = now
             job.updated_at = now
     for timer in waiting.values():
+        # The engine fires a timer once its moment has *passed* (strictly), so the job is due a tick later.
+        due = timer.due_at + TICK if timer.due_at is not None else now
         schedule(KIND, {"instance_id": instance.id, "task_id": timer.task_id, "timer": timer.bpmn_id},
-                 timer.due_at or now, dedupe_key=timer_key(instance.id, timer.task_id),
-                 ref=instance_ref(instance.id))
+                 due, dedupe_key=timer_key(instance.id, timer.task_id), ref=instance_ref(instance.id))
 
 
 def lock_instance(instance_id: int) -> ProcessInstance | None:
@@ -67,9 +74,12 @@ def fire_timer(job: Job) -> RunAgainAt | None:
     timer = next((t for t in runtime.waiting_timers() if t.task_id == job.payload["task_id"]), None)
     if timer is None:
         return None  # already fired, or its task finished: applying it again would double the effect
-    if timer.due_at is not None and timer.due_at > utcnow():
-        return RunAgainAt(timer.due_at)
+    if timer.due_at is not None and timer.due_at >= utcnow():
+        return RunAgainAt(timer.due_at + TICK)
     fired = runtime.refresh_timers()
+    if not any(t.task_id == timer.task_id for t in fired):
+        # Not fired although due by our clock: nothing was applied; look again shortly.
+        return RunAgainAt(utcnow() + timedelta(seconds=1))
     for t in fired:
         audit.record("timer.fire", actor=None, instance=instance, step=t.bpmn_id, name=t.name,
                      due_at=t.due_at.isoformat() if t.due_at else None)
@@ -78,3 +88,12 @@ def fire_timer(job: Job) -> RunAgainAt | None:
 
 
 register_job_kind(KIND, fire_timer, max_attempts=5)
+
+
+def _describe(event: Any) -> str | None:
+    if event.action == "timer.fire":
+        return _("定时器到期：%(name)s", name=(event.detail or {}).get("name", ""))
+    return event.action
+
+
+DESCRIBERS["timer"] = _describe

@@ -2,11 +2,15 @@
 
 A scenario lists the user tasks in the order they must become READY and the data each one is
 completed with; the state is serialised and restored between every step, as it is in production.
+A step may instead move the engine's clock (``{"at": iso, "fires": [timer ids]}``: the timers due by
+then fire, exactly those listed) or deliver a message (``{"message": name}``). ``start_at`` sets the
+clock the scenario starts at.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -61,10 +65,19 @@ def test_scenario(spec: dict, scenario: dict):
         calls.append(operation)
         return spec.get("services", {}).get(operation, {})
 
-    engine = WorkflowEngine()
+    clock = [datetime.fromisoformat(scenario.get("start_at", "2026-01-05T09:00:00+08:00"))]
+    engine = WorkflowEngine(now=lambda: clock[0])
     runtime = engine.start(definition, scenario.get("start", {}), services=services)
     for number, step in enumerate(scenario["steps"], 1):
         runtime = engine.load(definition, runtime.dumps(), engine.serializer_version, services=services)
+        if "at" in step:
+            clock[0] = datetime.fromisoformat(step["at"])
+            fired = sorted(t.bpmn_id for t in runtime.refresh_timers())
+            assert fired == sorted(step.get("fires", [])), f"step {number}: fired {fired}"
+            continue
+        if "message" in step:
+            assert runtime.catch_message(step["message"]), f"step {number}: nobody waits for {step['message']}"
+            continue
         ready = {t.bpmn_id: t for t in runtime.ready_human_tasks()}
         assert step["task"] in ready, f"step {number}: expected {step['task']} READY, got {sorted(ready)}"
         runtime.complete(ready[step["task"]].id, step.get("data", {}))
