@@ -90,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.attachments import bp as attachments_bp
     from app.auth import bp as auth_bp
+    from app.inspections import bp as inspections_bp
     from app.instances import bp as instances_bp
     from app.jobs import bp as jobs_bp
     from app.projects import bp as projects_bp
@@ -97,7 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.tasks import bp as tasks_bp
 
     for bp in (auth_bp, tasks_bp, instances_bp, projects_bp, attachments_bp, admin_bp, jobs_bp,
-               rectification_bp):
+               inspections_bp, rectification_bp):
         app.register_blueprint(bp)
 
     from app.cli import register_commands

@@ -75,6 +75,10 @@ def demo_command(host: str, port: int, reset: bool, no_serve: bool) -> None:
     db.session.commit()
     samples = seed_sample_applications()
     db.session.commit()
+    from app.inspections.demo import seed_inspection_demo
+
+    seed_inspection_demo()
+    db.session.commit()
     click.echo("\n研修通演示环境已就绪。所有演示账号的密码均为：" + DEMO_PASSWORD + "\n")
     for username, name, role_text in users:
         click.echo(f"  {username:<16} {name:<8} {role_text}")

@@ -37,7 +37,9 @@ def test_demo_prepares_everything_and_is_idempotent(app):
         statuses = sorted(p.status for p in db.session.scalars(select(ProjectApplication)))
         assert statuses == sorted([ProjectStatus.APPROVED, ProjectStatus.TOWNSHIP_REVIEW, ProjectStatus.CITY_REVIEW])
         waiting = {t.role for t in db.session.scalars(select(HumanTask).where(HumanTask.status == TaskStatus.OPEN))}
-        assert waiting == {Role.TOWNSHIP_REVIEWER.value, Role.CITY_REVIEWER.value}
+        assert waiting == {Role.TOWNSHIP_REVIEWER.value, Role.CITY_REVIEWER.value,  # 项目申报 samples
+                           Role.SCHOOL_ADMIN.value,   # 学期检查: the schools' self-checks
+                           Role.PRINCIPAL.value}      # 整改: the issued order waits for 签收
 
 
 def test_every_demo_login_works(app, make_browser):

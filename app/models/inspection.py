@@ -106,6 +106,7 @@ class ScoreItem(Base):
     finance: Mapped[bool] = mapped_column(default=False)
 
     template: Mapped[ScoreSheetTemplate] = relationship(back_populates="items")
+    parent: Mapped[ScoreItem | None] = relationship(remote_side="ScoreItem.id")
 
     @property
     def level(self) -> int:
