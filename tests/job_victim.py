@@ -33,10 +33,10 @@ def main() -> None:
 
     timers.finish_run = finish_then_hang
     with app.app_context():
-        holder, ids = services.claim("victim")
-        print("CLAIMED", len(ids), flush=True)
-        for job_id in ids:
-            services.run_claimed(job_id, holder)
+        claimed = services.claim("victim")
+        print("CLAIMED", len(claimed.jobs), flush=True)
+        for job in claimed.jobs:
+            services.run_claimed(job, claimed.holder)
 
 
 if __name__ == "__main__":

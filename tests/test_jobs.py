@@ -21,7 +21,7 @@ from app.models import AuditEvent, Job, JobStatus
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
-def _note(job: Job) -> None:
+def _note(job) -> None:
     if job.payload.get("fail"):
         raise RuntimeError("boom")
     audit.record("test.job", actor=None, job=job.id)
@@ -101,12 +101,14 @@ def test_failures_back_off_then_become_an_incident_an_admin_can_retry(app, world
 
 def test_a_claim_whose_lease_ran_out_is_taken_over_and_the_stale_holder_cannot_finish(ctx, clock):
     [job_id] = _add()
-    stale_holder, ids = claim("dead-worker", lease=timedelta(seconds=60))
-    assert ids == [job_id]
-    assert claim("w2")[1] == []  # leased: nobody else takes it
+    stale = claim("dead-worker", lease=timedelta(seconds=60))
+    stale_holder = stale.holder
+    assert stale.ids == [job_id]
+    assert claim("w2").ids == []  # leased: nobody else takes it
     clock.advance(timedelta(seconds=61))
-    holder, ids = claim("w2")
-    assert ids == [job_id] and holder != stale_holder
+    fresh = claim("w2")
+    holder = fresh.holder
+    assert fresh.ids == [job_id] and holder != stale_holder
     assert run_claimed(job_id, stale_holder).result == "lost"  # the old worker wakes up: refused
     assert run_claimed(job_id, holder).result == "done"
     assert _runs(job_id) == 1
@@ -116,9 +118,9 @@ def test_a_claim_whose_lease_ran_out_is_taken_over_and_the_stale_holder_cannot_f
 def test_a_job_whose_worker_dies_on_every_attempt_becomes_an_incident(ctx, clock):
     [job_id] = _add()
     for _ in range(3):
-        assert claim("dying")[1] == [job_id]
+        assert claim("dying").ids == [job_id]
         clock.advance(timedelta(minutes=2))
-    assert claim("w2")[1] == []
+    assert claim("w2").ids == []
     job = db.session.get(Job, job_id, populate_existing=True)
     assert job.status == JobStatus.FAILED and "中断" in job.last_error
     assert _runs(job_id) == 0

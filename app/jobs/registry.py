@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from app.models import Job
+    from app.jobs.services import ClaimedJob
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,8 @@ class RunAgainAt:
     due_at: datetime
 
 
-Handler = Callable[["Job"], "RunAgainAt | None"]
+#: Gets the claimed job (id, kind, payload) and runs in the job's transaction.
+Handler = Callable[["ClaimedJob"], "RunAgainAt | None"]
 
 
 @dataclass(frozen=True)

@@ -76,8 +76,27 @@ def _due_clause(now: datetime) -> Any:
                and_(Job.status == JobStatus.RUNNING, Job.lease_until < now))
 
 
-def claim(worker: str, *, limit: int = 20, lease: timedelta = DEFAULT_LEASE) -> tuple[str, list[int]]:
-    """Claim up to ``limit`` due jobs for ``worker`` and commit; return (lease holder, job ids)."""
+@dataclass(frozen=True)
+class ClaimedJob:
+    """What a handler sees of its job: read once, when it was claimed."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Claim:
+    holder: str
+    jobs: list[ClaimedJob]
+
+    @property
+    def ids(self) -> list[int]:
+        return [job.id for job in self.jobs]
+
+
+def claim(worker: str, *, limit: int = 20, lease: timedelta = DEFAULT_LEASE) -> Claim:
+    """Claim up to ``limit`` due jobs for ``worker`` and commit; return the lease holder and the jobs."""
     now = utcnow()
     holder = f"{worker}/{uuid.uuid4().hex[:8]}"
     # A job whose worker died on its last allowed attempt becomes an incident instead of running again.
@@ -96,16 +115,17 @@ def claim(worker: str, *, limit: int = 20, lease: timedelta = DEFAULT_LEASE) -> 
     newest = (select(Job.id).where(due).order_by(Job.due_at.desc(), Job.id.desc()).limit(FRESH_SLOTS)
               .with_for_update(skip_locked=True))
     ids = set(db.session.scalars(oldest)) | set(db.session.scalars(newest))
-    claimed: list[int] = []
+    claimed: list[ClaimedJob] = []
     if ids:
         # Conditional: on SQLite (no row locks) a job claimed meanwhile by someone else no longer matches.
-        db.session.execute(update(Job).where(Job.id.in_(ids), due).values(
+        rows = db.session.execute(update(Job).where(Job.id.in_(ids), due).values(
             status=JobStatus.RUNNING, locked_by=holder, lease_until=now + lease, attempts=Job.attempts + 1,
-            updated_at=now).execution_options(synchronize_session=False))
-        claimed = list(db.session.scalars(select(Job.id).where(Job.id.in_(ids), Job.locked_by == holder)
-                                          .order_by(Job.due_at, Job.id)))
+            updated_at=now).returning(Job.id, Job.kind, Job.payload, Job.due_at)
+            .execution_options(synchronize_session=False))
+        claimed = [ClaimedJob(job_id, kind, payload or {})
+                   for job_id, kind, payload, _due in sorted(rows, key=lambda r: (r[3], r[0]))]
     db.session.commit()
-    return holder, claimed
+    return Claim(holder, claimed)
 
 
 @dataclass(frozen=True)
@@ -129,15 +149,21 @@ def _error_text(err: BaseException) -> str:
     return "".join(traceback.format_exception_only(type(err), err)).strip()[:2000]
 
 
-def run_claimed(job_id: int, holder: str) -> RunOutcome:
-    """Run one claimed job in its own transaction and commit once (effect + completion together)."""
+def run_claimed(job: ClaimedJob | int, holder: str) -> RunOutcome:
+    """Run one claimed job in its own transaction and commit once (effect + completion together).
+
+    The job row is not re-read: the completing UPDATE checks this worker still holds the lease, and
+    rolls the whole run back if not.
+    """
+    job_id = job if isinstance(job, int) else job.id
     try:
-        job = db.session.scalars(select(Job).where(Job.id == job_id, Job.locked_by == holder,
-                                                   Job.status == JobStatus.RUNNING)
-                                 .with_for_update().execution_options(populate_existing=True)).first()
-        if job is None:
-            db.session.rollback()
-            return RunOutcome(job_id, "lost")
+        if isinstance(job, int):
+            row = db.session.scalars(select(Job).where(Job.id == job_id, Job.locked_by == holder,
+                                                       Job.status == JobStatus.RUNNING)).first()
+            if row is None:
+                db.session.rollback()
+                return RunOutcome(job_id, "lost")
+            job = ClaimedJob(row.id, row.kind, dict(row.payload or {}))
         spec = job_kind(job.kind)
         if spec is None:
             raise LookupError(f"unknown job kind {job.kind!r}")
@@ -191,15 +217,15 @@ def _record_failure(job_id: int, holder: str, err: BaseException, *, retry_in: t
     return exhausted
 
 
-def _instance_id(job: Job) -> int | None:
+def _instance_id(job: Job | ClaimedJob) -> int | None:
     value = (job.payload or {}).get("instance_id")
     return int(value) if isinstance(value, int) else None
 
 
 def run_due_jobs(worker: str, *, limit: int = 20, lease: timedelta = DEFAULT_LEASE) -> list[RunOutcome]:
     """Claim one batch of due jobs and run them; what a worker does on every poll."""
-    holder, ids = claim(worker, limit=limit, lease=lease)
-    return [run_claimed(job_id, holder) for job_id in ids]
+    claimed = claim(worker, limit=limit, lease=lease)
+    return [run_claimed(job, claimed.holder) for job in claimed.jobs]
 
 
 def retry_incident(job_id: int, *, actor: User) -> Job:

@@ -13,14 +13,14 @@ from datetime import timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import undefer
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload, undefer
 
 from app import audit
 from app.extensions import db
 from app.instances.services import DESCRIBERS
 from app.jobs.registry import RunAgainAt, register_job_kind
-from app.jobs.services import schedule
+from app.jobs.services import ClaimedJob, schedule
 from app.models import InstanceStatus, Job, JobStatus, ProcessInstance
 from app.models.base import utcnow
 from app.processes.registry import RunResult, adapter_for, register_run_hook
@@ -45,12 +45,12 @@ def sync_timer_jobs(result: RunResult) -> None:
     waiting = {} if instance.status != InstanceStatus.RUNNING else {
         t.task_id: t for t in result.runtime.waiting_timers()}
     now = utcnow()
-    for job in db.session.scalars(select(Job).where(Job.ref == instance_ref(instance.id), Job.kind == KIND,
-                                                    Job.status == JobStatus.PENDING)):
-        if job.payload.get("task_id") not in waiting:
-            job.status = JobStatus.CANCELLED
-            job.finished_at = now
-            job.updated_at = now
+    # One UPDATE, no rows loaded: this runs after every engine command, timers or not.
+    stale = [Job.ref == instance_ref(instance.id), Job.kind == KIND, Job.status == JobStatus.PENDING]
+    if waiting:
+        stale.append(Job.dedupe_key.not_in([timer_key(instance.id, task_id) for task_id in waiting]))
+    db.session.execute(update(Job).where(*stale).values(status=JobStatus.CANCELLED, finished_at=now, updated_at=now)
+                       .execution_options(synchronize_session=False))
     for timer in waiting.values():
         # The engine fires a timer once its moment has *passed* (strictly), so the job is due a tick later.
         due = timer.due_at + TICK if timer.due_at is not None else now
@@ -60,12 +60,14 @@ def sync_timer_jobs(result: RunResult) -> None:
 
 def lock_instance(instance_id: int) -> ProcessInstance | None:
     """The instance, locked (PostgreSQL) and re-read, with its state."""
-    stmt = (select(ProcessInstance).where(ProcessInstance.id == instance_id).options(undefer(ProcessInstance.state))
-            .with_for_update().execution_options(populate_existing=True))
+    stmt = (select(ProcessInstance).where(ProcessInstance.id == instance_id)
+            # The school comes along: finish_run needs it, and a lazy load would be one more round trip.
+            .options(undefer(ProcessInstance.state), joinedload(ProcessInstance.school))
+            .with_for_update(of=ProcessInstance).execution_options(populate_existing=True))
     return db.session.scalars(stmt).first()
 
 
-def fire_timer(job: Job) -> RunAgainAt | None:
+def fire_timer(job: ClaimedJob) -> RunAgainAt | None:
     """Run one timer job: fire the instance's due timers unless the workflow no longer waits on it."""
     instance = lock_instance(int(job.payload["instance_id"]))
     if instance is None or instance.status != InstanceStatus.RUNNING:
