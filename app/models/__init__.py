@@ -4,11 +4,14 @@ from app.models.attachment import Attachment
 from app.models.audit import AuditEvent
 from app.models.base import Base
 from app.models.calendar import CalendarOverride
+from app.models.cc import CarbonCopy
+from app.models.notification import EmailMode, EmailStatus, Notification, NotificationPreference
 from app.models.org import OrgType, OrgUnit
 from app.models.process import InstanceStatus, ProcessDefinition, ProcessInstance
 from app.models.project import ProjectApplication, ProjectStatus
+from app.models.saved_filter import SavedFilter
 from app.models.sequence import SequenceCounter
-from app.models.task import ACTION_LABELS, HumanTask, Opinion, TaskStatus
+from app.models.task import ACTION_LABELS, HumanTask, Opinion, SignKind, TaskStatus
 from app.models.term import Term
 from app.models.user import ROLE_LABELS, ROLE_NAMES, Role, RoleAssignment, User
 
@@ -18,8 +21,13 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CalendarOverride",
+    "CarbonCopy",
+    "EmailMode",
+    "EmailStatus",
     "HumanTask",
     "InstanceStatus",
+    "Notification",
+    "NotificationPreference",
     "OrgType",
     "OrgUnit",
     "Opinion",
@@ -30,7 +38,9 @@ __all__ = [
     "ROLE_LABELS",
     "ROLE_NAMES",
     "Role",
+    "SavedFilter",
     "SequenceCounter",
+    "SignKind",
     "RoleAssignment",
     "TaskStatus",
     "Term",
