@@ -21,8 +21,7 @@ from app.models.user import User
 
 
 class EmailStatus(enum.StrEnum):
-    PENDING = "pending"      # to be sent by the next delivery run
-    SENDING = "sending"      # claimed by a delivery run (until ``locked_until``)
+    PENDING = "pending"      # to be sent by the next delivery run (claimed while ``locked_until`` is ahead)
     SENT = "sent"
     FAILED = "failed"        # gave up after the last attempt
     DIGEST = "digest"        # collected for the recipient's daily digest

@@ -89,6 +89,9 @@ class HumanTask(Base):
     claimed_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: Shared by every row of one activation of a BPMN task (会签 members, added signers), so that
+    #: rows left from before a 退回 or 撤回 of the same engine task are not counted again.
+    step_key: Mapped[str | None] = mapped_column(String(32))
     #: 委派: the user who delegated the task and will finish it; ``assignee`` is the delegate meanwhile.
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     #: 加签: the row this signer was added to.

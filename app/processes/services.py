@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app import audit
 from app.extensions import db
 from app.models import ProcessDefinition, User
+from app.processes.properties import task_property_error
 from app.processes.registry import known_form_keys, known_operations
 from app.processes.roles import LANE_ROLES
 from workflows import BpmnDeployError, ParsedDefinition, parse_definition
@@ -41,6 +42,10 @@ def check_application_references(parsed: ParsedDefinition) -> None:
             raise BpmnDeployError(f"用户任务「{task.name}」不在任何车道中，无法确定办理角色",
                                   filename=parsed.filename, line=parsed.lines.get(task.bpmn_id),
                                   element_id=task.bpmn_id)
+        problem = task_property_error(task.properties)
+        if problem:
+            raise BpmnDeployError(f"用户任务「{task.name}」：{problem}", filename=parsed.filename,
+                                  line=parsed.lines.get(task.bpmn_id), element_id=task.bpmn_id)
     missing = sorted(parsed.service_operations - known_operations())
     if missing:
         raise BpmnDeployError(f"服务任务调用了未注册的操作: {', '.join(missing)}", filename=parsed.filename)

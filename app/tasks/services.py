@@ -12,7 +12,7 @@ from app import audit
 from app.access import is_candidate, task_candidate_ids
 from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db
-from app.models import HumanTask, ProcessDefinition, ProcessInstance, TaskStatus, User
+from app.models import HumanTask, Opinion, ProcessDefinition, ProcessInstance, TaskStatus, User
 from app.models.base import utcnow
 from app.pagination import Page, paginate
 
@@ -120,7 +120,13 @@ def claim(task_id: int, *, actor: User) -> HumanTask:
         holder = task.assignee.display_name if task.assignee else _("他人")
         raise Conflict(_("该任务已被 %(name)s 认领", name=holder))
     audit.record("task.claim", actor=actor, instance=task.instance, task=task)
+    _opinion(task, actor, "claim")
     return task
+
+
+def _opinion(task: HumanTask, actor: User, action: str) -> None:
+    db.session.add(Opinion(instance_id=task.instance_id, human_task_id=task.id, task_name=task.name,
+                           actor_id=actor.id, action=action, round=max(task.instance.round, 1), created_at=utcnow()))
 
 
 def unclaim(task_id: int, *, actor: User) -> HumanTask:
@@ -135,4 +141,5 @@ def unclaim(task_id: int, *, actor: User) -> HumanTask:
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(_("只有当前认领人可以取消认领，且任务必须仍在待办状态"))
     audit.record("task.unclaim", actor=actor, instance=task.instance, task=task)
+    _opinion(task, actor, "unclaim")
     return task

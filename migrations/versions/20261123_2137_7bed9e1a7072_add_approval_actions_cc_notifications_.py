@@ -1,8 +1,8 @@
 """add approval actions, cc, notifications and saved filters
 
-Revision ID: 44e28518bc67
+Revision ID: 7bed9e1a7072
 Revises: 2d97142bd29d
-Create Date: 2026-11-23 21:31:42.131574
+Create Date: 2026-11-23 21:37:14.316880
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '44e28518bc67'
+revision = '7bed9e1a7072'
 down_revision = '2d97142bd29d'
 branch_labels = None
 depends_on = None
@@ -71,7 +71,7 @@ def upgrade():
     sa.Column('dedupe_key', sa.String(length=200), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('email_status', sa.Enum('pending', 'sending', 'sent', 'failed', 'digest', 'skipped', name='emailstatus', native_enum=False, length=20), nullable=False),
+    sa.Column('email_status', sa.Enum('pending', 'sent', 'failed', 'digest', 'skipped', name='emailstatus', native_enum=False, length=20), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
@@ -90,6 +90,7 @@ def upgrade():
         batch_op.create_index('ix_notification_recipient_read', ['recipient_id', 'read_at', 'id'], unique=False)
 
     with op.batch_alter_table('human_task', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('step_key', sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column('owner_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('parent_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('sign_kind', sa.Enum('member', 'before', 'after', 'parallel', name='signkind', native_enum=False, length=20), nullable=True))
@@ -125,6 +126,7 @@ def downgrade():
         batch_op.drop_column('sign_kind')
         batch_op.drop_column('parent_id')
         batch_op.drop_column('owner_id')
+        batch_op.drop_column('step_key')
 
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_index('ix_notification_recipient_read')
