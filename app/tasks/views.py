@@ -14,10 +14,12 @@ from app.forms import EmptyForm
 from app.i18n import N_
 from app.instances.services import instance_page_context
 from app.models import HumanTask
+from app.models.base import utcnow
 from app.processes.registry import adapter_for, form_handler
 from app.processes.runtime import already_handled_message, complete_task
 from app.tasks import bp, services
 from app.tasks.actions.page import instance_actions, task_actions
+from app.tasks.filters import SOON
 
 CONCURRENT_MESSAGE = N_("该任务刚刚已由他人处理或修改，您的提交未生效，请查看最新状态")
 
@@ -34,15 +36,27 @@ def _page_arg() -> int:
 @bp.route("/tasks")
 @login_required
 def inbox():
-    process = request.args.get("process") or None
-    q = (request.args.get("q") or "").strip()[:100] or None
-    page = services.inbox(current_user, page=_page_arg(), per_page=current_app.config["PAGE_SIZE"],
-                          process_key=process, q=q)
-    if not process and not q:
+    return render_inbox()
+
+
+def render_inbox(*, save_form: Any = None, status: int = 200):
+    """待办 with its filters, saved filters and the bulk-approve bar."""
+    from app.tasks.filters import InboxFilter, filter_choices
+    from app.tasks.inbox_views import SaveFilterForm, share_choices
+    from app.tasks.saved_filters import visible_filters
+
+    user = current_user._get_current_object()
+    filters = InboxFilter.from_args(request.args)
+    page = services.inbox(user, page=_page_arg(), per_page=current_app.config["PAGE_SIZE"], filters=filters)
+    if filters.is_empty:
         g.inbox_count = page.total  # the navigation badge shows the same number
+    if save_form is None:
+        save_form = SaveFilterForm(formdata=None)
+    save_form.share_role.choices = share_choices(user)
     return render_template("tasks/inbox.html", page=page, processes=services.process_choices(),
-                           process=process, q=q or "", button_form=EmptyForm(),
-                           is_candidate=is_candidate)
+                           filters=filters, choices=filter_choices(user), saved=visible_filters(user),
+                           save_form=save_form, button_form=EmptyForm(), is_candidate=is_candidate,
+                           can_act=can_act, now=utcnow(), soon=utcnow() + SOON), status
 
 
 @bp.route("/tasks/done")
