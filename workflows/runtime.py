@@ -218,8 +218,8 @@ class WorkflowRuntime:
         """
         try:
             target = self._wf.get_task_from_id(UUID(target_id))
-        except (ValueError, TypeError, KeyError):
-            target = None
+        except (ValueError, TypeError, KeyError, SpiffWorkflowException):
+            target = None  # dropped from the tree by an earlier rewind
         if target is None:
             raise RewindRefused("not_found", "该环节在流程中已不存在（可能已被退回或撤回过）")
         name = target.task_spec.bpmn_name or target.task_spec.bpmn_id
