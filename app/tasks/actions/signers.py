@@ -65,7 +65,7 @@ def add_signer(task_id: int, *, actor: User, to_user_id: int | None, kind: str |
     record_action(task, instance, actor, "add_sign", comment=clean_comment(comment), target=target,
                   detail={"kind": sign_kind.value})
     events.emit("signer_added", instance=instance, actor=actor, tasks=[row], recipients=[target.id],
-                kind=sign_kind.value)
+                sign_kind=sign_kind.value)
     return row
 
 
