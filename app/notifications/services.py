@@ -91,9 +91,9 @@ def notify(recipient_id: int, event: str, *, instance: ProcessInstance, task: Hu
                   created_at=utcnow(), email_status=_initial_email_status(recipient), attempts=0,
                   next_attempt_at=utcnow())
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(Notification).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    result = db.session.execute(stmt)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    stmt = (dialect.insert(Notification.__table__).values(**values)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Notification.__table__.c.id))
+    return db.session.execute(stmt).scalar() is not None
 
 
 def render(notification: Notification) -> str:
