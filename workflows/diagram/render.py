@@ -278,9 +278,13 @@ class _Painter:
         if expanded:
             self.text(g, fit(name, b.w - 16, 34, FONT, LINE), b.x + 8, b.y + 4, anchor="start")
         else:
-            room = b.h - 8 - (14 if markers else 0)
-            lines = fit(name, b.w - 10, room, FONT, LINE)
-            top = b.y + 4 + (room - len(lines) * LINE) / 2
+            bottom = b.y + b.h - (16 if markers else 4)
+            lines = fit(name, b.w - 10, bottom - b.y - 4, FONT, LINE)
+            top = b.y + (b.h - len(lines) * LINE) / 2 - 2
+            if kind in icons.TASK_ICONS and top < b.y + 20:
+                # Keep a long name clear of the type icon in the corner.
+                lines = fit(name, b.w - 10, bottom - b.y - 22, FONT, LINE)
+                top = b.y + 20 + (bottom - b.y - 20 - len(lines) * LINE) / 2 - 2
             self.text(g, lines, b.cx, top)
 
     def container(self, parent: etree._Element, element: Element | None, shape: Shape) -> None:
