@@ -8,6 +8,7 @@ from app.extensions import db
 from app.instances import bp
 from app.instances.services import instance_page_context
 from app.models import ProcessInstance
+from app.processes.diagrams import instance_svg
 from app.tasks.services import started_by
 
 
@@ -15,7 +16,8 @@ from app.tasks.services import started_by
 @login_required
 def show(instance_id: int):
     instance = require_instance_visible(current_user, db.session.get(ProcessInstance, instance_id))
-    return render_template("instances/instance.html", **instance_page_context(instance, current_user))
+    return render_template("instances/instance.html", diagram=instance_svg(instance),
+                           **instance_page_context(instance, current_user))
 
 
 @bp.route("/instances/mine")

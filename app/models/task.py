@@ -10,7 +10,7 @@ import enum
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.i18n import N_
@@ -38,7 +38,10 @@ class TaskStatus(enum.StrEnum):
 class HumanTask(Base):
     __tablename__ = "human_task"
     __table_args__ = (
-        UniqueConstraint("instance_id", "spiff_task_id"),
+        # One open row per engine task. Not unique over all rows: an admin rewind makes a completed
+        # engine task READY again under the same id, and its old row stays as history.
+        Index("uq_human_task_open_spiff_task", "instance_id", "spiff_task_id", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
         # The two 待办 access paths, each ending in the queue order (and the id, for PostgreSQL's
         # index-only scans; SQLite keeps the rowid in every index anyway), so a page of the queue
         # is one ordered index range scan.
