@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, render_template, request, stream_with_context
 from flask_babel import gettext as _
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from app.admin import bp
 from app.admin.audit_log import (
@@ -29,10 +29,9 @@ def _form() -> AuditFilterForm:
     form = AuditFilterForm(request.args)
     schools = db.session.scalars(select(OrgUnit).where(OrgUnit.type == OrgType.SCHOOL).order_by(OrgUnit.path))
     form.school.choices = [("", _("全部学校"))] + [(str(o.id), o.name) for o in schools]
-    keys = db.session.execute(select(distinct(ProcessDefinition.key), ProcessDefinition.name)
-                              .order_by(ProcessDefinition.key)).all()
-    form.process.choices = [("", _("全部流程"))] + sorted({(k, n) for k, n in keys})
-    seen = set(db.session.scalars(select(distinct(AuditEvent.action))))
+    keys = db.session.execute(select(ProcessDefinition.key, ProcessDefinition.name).distinct()).all()
+    form.process_key.choices = [("", _("全部流程"))] + sorted({(k, n) for k, n in keys})
+    seen = set(db.session.scalars(select(AuditEvent.action).distinct()))
     form.action.choices = [("", _("全部操作"))] + sorted(((a, action_label(a)) for a in seen | set(ACTIONS)),
                                                        key=lambda pair: pair[0])
     return form
@@ -41,7 +40,7 @@ def _form() -> AuditFilterForm:
 def _filters(form: AuditFilterForm) -> AuditFilters:
     school = form.school.data
     return AuditFilters(actor=form.actor.data or None, school_id=int(school) if school and school.isdigit() else None,
-                        process=form.process.data or None, action=form.action.data or None,
+                        process=form.process_key.data or None, action=form.action.data or None,
                         date_from=form.date_from.data, date_to=form.date_to.data)
 
 

@@ -38,7 +38,7 @@ class AuditFilterForm(BaseForm):
 
     actor = StringField(_l("操作人"), validators=[Optional(), Length(max=64)])
     school = SelectField(_l("学校"), validators=[Optional()], validate_choice=False)
-    process = SelectField(_l("流程"), validators=[Optional()], validate_choice=False)
+    process_key = SelectField(_l("流程"), validators=[Optional()], validate_choice=False)
     action = SelectField(_l("操作"), validators=[Optional()], validate_choice=False)
     date_from = DateField(_l("起始日期"), validators=[Optional()])
     date_to = DateField(_l("截止日期"), validators=[Optional()])

@@ -32,6 +32,10 @@ class _LRU:
         self._size = size
         self._lock = threading.Lock()
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
     def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
         with self._lock:
             if key in self._items:
@@ -54,6 +58,11 @@ class Drawing:
 
 _drawings = _LRU(64)
 _states = _LRU(2048)
+
+
+def clear_caches() -> None:
+    """Forget cached instance states (for tests, whose emptied tables hand out the same ids again)."""
+    _states.clear()
 
 
 def drawing_for(definition: ProcessDefinition) -> Drawing:
