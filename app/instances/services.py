@@ -66,6 +66,17 @@ def _describe(event: AuditEvent) -> str | None:
             return _("删除附件「%(filename)s」", filename=d.get("filename", ""))
         case "project.create":
             return None  # already told by instance.start
+        case "instance.suspend":
+            return _("挂起流程，原因：%(reason)s", reason=d.get("reason", ""))
+        case "instance.resume":
+            return _("恢复流程，原因：%(reason)s", reason=d.get("reason", ""))
+        case "instance.terminate":
+            return _("终止流程，原因：%(reason)s", reason=d.get("reason", ""))
+        case "instance.rewind":
+            return _("回退到「%(step)s」，原因：%(reason)s", step=d.get("step_name") or d.get("step", ""),
+                     reason=d.get("reason", ""))
+        case "instance.migrate":
+            return _("流程版本由 v%(old)s 迁移到 v%(new)s", old=d.get("from_version", "?"), new=d.get("to_version", "?"))
     return event.action
 
 

@@ -8,6 +8,7 @@ from app.extensions import db
 from app.instances import bp
 from app.instances.services import instance_page_context
 from app.models import ProcessInstance
+from app.processes.diagrams import instance_svg
 from app.tasks.actions.page import instance_actions
 from app.tasks.actions.participation import mark_copy_read
 from app.tasks.services import started_by
@@ -20,7 +21,8 @@ def show(instance_id: int):
     user = current_user._get_current_object()
     mark_copy_read(user, instance)
     db.session.commit()
-    return render_template("instances/instance.html", instance_actions=instance_actions(instance, user),
+    return render_template("instances/instance.html", diagram=instance_svg(instance),
+                           instance_actions=instance_actions(instance, user),
                            **instance_page_context(instance, user))
 
 

@@ -237,7 +237,8 @@ def _save_state(instance: ProcessInstance, runtime: WorkflowRuntime) -> None:
     instance.state = runtime.dumps()
     instance.serializer_version = engine.serializer_version
     instance.updated_at = now
-    if runtime.is_completed:
+    # A terminated workflow is cancelled, which the engine also counts as completed.
+    if runtime.is_completed and instance.status != InstanceStatus.TERMINATED:
         instance.status = InstanceStatus.COMPLETED
         instance.completed_at = now
         ends = runtime.reached_end_events()

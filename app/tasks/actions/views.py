@@ -146,7 +146,9 @@ def attach(task_id: int):
 # -- instance-level actions ------------------------------------------------------------------
 def _render_instance(instance: ProcessInstance, *, status: int, submitted=None, message: str | None = None):
     user = _user()
-    return render_template("instances/instance.html", message=message,
+    from app.processes.diagrams import instance_svg
+
+    return render_template("instances/instance.html", message=message, diagram=instance_svg(instance),
                            instance_actions=instance_actions(instance, user, submitted),
                            **instance_page_context(instance, user)), status
 

@@ -1,8 +1,8 @@
 """add approval actions, cc, notifications and saved filters
 
-Revision ID: 7bed9e1a7072
-Revises: 2d97142bd29d
-Create Date: 2026-11-23 21:37:14.316880
+Revision ID: 0af4b7eadddf
+Revises: f175759a4315
+Create Date: 2026-11-23 21:52:00.430071
 
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '7bed9e1a7072'
-down_revision = '2d97142bd29d'
+revision = '0af4b7eadddf'
+down_revision = 'f175759a4315'
 branch_labels = None
 depends_on = None
 
@@ -96,7 +96,9 @@ def upgrade():
         batch_op.add_column(sa.Column('sign_kind', sa.Enum('member', 'before', 'after', 'parallel', name='signkind', native_enum=False, length=20), nullable=True))
         batch_op.add_column(sa.Column('sign_order', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('decision', sa.String(length=30), nullable=True))
-        batch_op.drop_constraint(batch_op.f('uq_human_task_instance_id_spiff_task_id'), type_='unique')
+        # 会签 members and parallel signers are several open rows of one engine task: the instance
+        # lock, not a unique index, keeps a step from being created twice.
+        batch_op.drop_index(batch_op.f('uq_human_task_open_spiff_task'))
         batch_op.create_index(batch_op.f('ix_human_task_parent_id'), ['parent_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_human_task_owner_id_user_account'), 'user_account', ['owner_id'], ['id'])
         batch_op.create_foreign_key(batch_op.f('fk_human_task_parent_id_human_task'), 'human_task', ['parent_id'], ['id'])
@@ -120,7 +122,7 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('fk_human_task_parent_id_human_task'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_human_task_owner_id_user_account'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_human_task_parent_id'))
-        batch_op.create_unique_constraint(batch_op.f('uq_human_task_instance_id_spiff_task_id'), ['instance_id', 'spiff_task_id'])
+        batch_op.create_index(batch_op.f('uq_human_task_open_spiff_task'), ['instance_id', 'spiff_task_id'], unique=True, sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"))
         batch_op.drop_column('decision')
         batch_op.drop_column('sign_order')
         batch_op.drop_column('sign_kind')
