@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from uuid import UUID
 
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -48,11 +47,7 @@ def rewind(runtime: WorkflowRuntime, task_id: str) -> RewindTarget:
     target = next((t for t in rewind_targets(runtime) if t.task_id == task_id), None)
     if target is None:
         raise TaskNotReady(f"步骤 {task_id} 不是可以回退到的已完成环节")
-    try:
-        runtime.spiff_workflow.reset_from_task_id(UUID(task_id))
-    except SpiffWorkflowException as err:
-        raise _wrap(err) from err
-    runtime.run()
+    runtime.reset_to(task_id)
     return target
 
 

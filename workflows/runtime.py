@@ -254,12 +254,19 @@ class WorkflowRuntime:
         when the task first became ready, and it becomes READY again with the same id.
         """
         plan = self.plan_rewind(target_id)
+        self.reset_to(target_id)
+        return plan
+
+    def reset_to(self, task_id: str) -> None:
+        """Make the completed task ``task_id`` READY again, dropping everything after it, and run.
+
+        Unchecked: :meth:`rewind_to` (退回) checks first; the admin repair tool decides for itself.
+        """
         try:
-            self._wf.reset_from_task_id(UUID(target_id))
+            self._wf.reset_from_task_id(UUID(task_id))
         except SpiffWorkflowException as err:
             raise _wrap(err) from err
         self.run()
-        return plan
 
     def dumps(self) -> str:
         return self._serializer.dumps(self._wf)
