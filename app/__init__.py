@@ -93,12 +93,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.inspections import bp as inspections_bp
     from app.instances import bp as instances_bp
     from app.jobs import bp as jobs_bp
+    from app.notifications import bp as notifications_bp
     from app.projects import bp as projects_bp
     from app.rectification import bp as rectification_bp
     from app.tasks import bp as tasks_bp
 
-    for bp in (auth_bp, tasks_bp, instances_bp, projects_bp, attachments_bp, admin_bp, jobs_bp,
-               inspections_bp, rectification_bp):
+    for bp in (auth_bp, tasks_bp, instances_bp, projects_bp, attachments_bp, admin_bp, notifications_bp,
+               jobs_bp, inspections_bp, rectification_bp):
         app.register_blueprint(bp)
 
     from app.cli import register_commands
@@ -172,6 +173,7 @@ def _register_hooks(app: Flask) -> None:
     @app.context_processor
     def navigation():
         from app.models import ROLE_LABELS, Role
+        from app.notifications.services import unread_count
         from app.tasks.services import inbox_count
 
         if not current_user.is_authenticated:
@@ -180,6 +182,7 @@ def _register_hooks(app: Flask) -> None:
 
         count = g.inbox_count if "inbox_count" in g else inbox_count(current_user)
         return {"nav_inbox_count": count,
+                "nav_unread_count": unread_count(current_user),
                 "nav_is_admin": current_user.has_role(Role.ADMIN),
                 "role_labels": ROLE_LABELS,
                 "current_lang": _select_locale()}

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, CompoundSelect, exists, false, or_, select, union_all
 
 from app.errors import Forbidden, NotFound
-from app.models import HumanTask, OrgUnit, ProcessInstance, Role, TaskStatus, User
+from app.models import CarbonCopy, HumanTask, OrgUnit, ProcessInstance, Role, TaskStatus, User
 from app.models.user import OVERSIGHT_ROLES
 
 
@@ -27,12 +27,26 @@ def org_scope_clause(user: User, path_column: ColumnElement[str]) -> ColumnEleme
     return or_(*[path_column.startswith(path, autoescape=True) for path in paths])
 
 
+def _involved(user: User) -> ColumnElement[bool]:
+    """The user holds, held, delegated or completed one of the instance's tasks."""
+    return or_(HumanTask.assignee_id == user.id, HumanTask.completed_by_id == user.id,
+               HumanTask.owner_id == user.id)
+
+
 def instance_visible_clause(user: User) -> ColumnElement[bool]:
     """SQL condition on ProcessInstance (joined with its school as OrgUnit) for visibility."""
-    involved = exists(select(HumanTask.id).where(
-        HumanTask.instance_id == ProcessInstance.id,
-        or_(HumanTask.assignee_id == user.id, HumanTask.completed_by_id == user.id)))
-    return or_(org_scope_clause(user, OrgUnit.path), ProcessInstance.starter_id == user.id, involved)
+    involved = exists(select(HumanTask.id).where(HumanTask.instance_id == ProcessInstance.id, _involved(user)))
+    copied = exists(select(CarbonCopy.id).where(CarbonCopy.instance_id == ProcessInstance.id,
+                                                CarbonCopy.user_id == user.id))
+    return or_(org_scope_clause(user, OrgUnit.path), ProcessInstance.starter_id == user.id, involved, copied)
+
+
+def is_copied(user: User, instance: ProcessInstance) -> bool:
+    """The user was copied in (抄送) on the instance: they may read it, never act on it."""
+    from app.extensions import db
+
+    return db.session.scalar(select(exists().where(
+        CarbonCopy.instance_id == instance.id, CarbonCopy.user_id == user.id))) or False
 
 
 def can_view_instance(user: User, instance: ProcessInstance) -> bool:
@@ -40,9 +54,8 @@ def can_view_instance(user: User, instance: ProcessInstance) -> bool:
         return True
     from app.extensions import db
 
-    return db.session.scalar(select(exists().where(
-        HumanTask.instance_id == instance.id,
-        or_(HumanTask.assignee_id == user.id, HumanTask.completed_by_id == user.id)))) or False
+    involved = db.session.scalar(select(exists().where(HumanTask.instance_id == instance.id, _involved(user))))
+    return bool(involved) or is_copied(user, instance)
 
 
 def require_instance_visible(user: User, instance: ProcessInstance | None) -> ProcessInstance:
@@ -75,6 +88,20 @@ def require_can_act(user: User, task: HumanTask) -> None:
         raise Forbidden(_("该任务已由 %(name)s 认领，您不能办理", name=name))
     if not can_act(user, task):
         raise Forbidden(_("您不是该任务的办理人"))
+
+
+def task_holder_ids(task: HumanTask) -> list[int]:
+    """Who a task waits for: its assignee, or every active holder of its role at its org."""
+    if task.assignee_id is not None:
+        return [task.assignee_id]
+    if task.role is None or task.org_id is None:
+        return []
+    from app.extensions import db
+    from app.models import RoleAssignment
+
+    return list(db.session.scalars(select(User.id).join(RoleAssignment).where(
+        RoleAssignment.role == Role(task.role), RoleAssignment.org_id == task.org_id, User.active.is_(True))
+        .order_by(User.id)))
 
 
 def task_candidate_ids(user: User) -> CompoundSelect:

@@ -99,7 +99,11 @@ def demo_command(host: str, port: int, reset: bool, no_serve: bool) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.jobs.cli import worker_command
+    from app.notifications.cli import notify_command
+    from app.processes.bpmn_cli import bpmn_group
 
     app.cli.add_command(deploy_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(bpmn_group)
+    app.cli.add_command(notify_command)
     app.cli.add_command(worker_command)

@@ -26,6 +26,16 @@ class Defaults:
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     #: Page size of task and record lists.
     PAGE_SIZE = 30
+    #: Outgoing e-mail for notifications (`yanxiu notify`); no host means no e-mail is sent.
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 25
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_TLS = False   # STARTTLS after connecting (usually port 587)
+    SMTP_SSL = False   # implicit TLS (usually port 465)
+    MAIL_SENDER = "研修通 <yanxiu@localhost>"
+    #: The address users reach the application at, for links in e-mails.
+    BASE_URL = "http://127.0.0.1:5000"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

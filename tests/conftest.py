@@ -80,6 +80,11 @@ def _clean_database(app: Flask) -> Iterator[None]:
         db.session.rollback()
         _empty_tables()
         db.session.remove()
+    # Emptied tables hand out the same ids again; caches keyed by id must not outlive the test.
+    from app.processes import diagrams, runtime
+
+    runtime._definition_hashes.clear()
+    diagrams.clear_caches()
 
 
 @pytest.fixture

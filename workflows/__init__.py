@@ -8,15 +8,17 @@ worker job or a benchmark.
 """
 
 from workflows.engine import DefinitionRef, WorkflowEngine
-from workflows.errors import BpmnDeployError, TaskNotReady, WorkflowError
+from workflows.errors import BpmnDeployError, RewindRefused, TaskNotReady, WorkflowError
 from workflows.parser import ParsedDefinition, parse_definition
-from workflows.runtime import ReadyTask, WorkflowRuntime
+from workflows.runtime import ReadyTask, RewindPlan, WorkflowRuntime
 
 __all__ = [
     "BpmnDeployError",
     "DefinitionRef",
     "ParsedDefinition",
     "ReadyTask",
+    "RewindPlan",
+    "RewindRefused",
     "TaskNotReady",
     "WorkflowEngine",
     "WorkflowError",

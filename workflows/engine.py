@@ -46,6 +46,10 @@ class WorkflowEngine:
     def _specs(self, definition: DefinitionRef) -> tuple[Any, dict[str, Any]]:
         return self._cache.get(definition.content_hash, definition.spec_json)
 
+    def specs(self, definition: DefinitionRef) -> tuple[Any, dict[str, Any]]:
+        """The restored (spec, subprocess specs) of a definition, from the cache; for diffs and migration."""
+        return self._specs(definition)
+
     def start(self, definition: DefinitionRef, data: Mapping[str, Any] | None = None,
               services: ServiceHandler | None = None) -> WorkflowRuntime:
         """Create a workflow, seed its start data and run it to the first wait state."""

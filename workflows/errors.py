@@ -40,3 +40,17 @@ class BpmnDeployError(Exception):
             where += f":{self.line}"
         suffix = f" [element {self.element_id}]" if self.element_id else ""
         return f"{where}: {self.message}{suffix}"
+
+
+class RewindRefused(WorkflowError):
+    """Rewinding to an earlier task cannot be done safely in this workflow's shape.
+
+    ``reason`` is a stable code the application translates: ``not_found``, ``not_completed``,
+    ``not_on_path`` (the target is not behind every open task), ``parallel`` (a parallel or
+    inclusive split/join lies between), ``side_effect`` (a service or send task already ran),
+    ``subprocess``, ``multi_instance``, ``event`` (a timer, message or boundary event lies between).
+    """
+
+    def __init__(self, reason: str, message: str, *, task_name: str | None = None):
+        super().__init__(message, task_name=task_name)
+        self.reason = reason

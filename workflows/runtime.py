@@ -11,15 +11,23 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
-from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent, ThrowingEvent
+from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.specs.mixins.none_task import NoneTask
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from workflows.clock import Now, engine_clock, wall_clock
-from workflows.errors import TaskNotReady, WorkflowError
+from workflows.errors import RewindRefused, TaskNotReady, WorkflowError
 from workflows.serializer import StateSerializer
 
 
@@ -51,6 +59,43 @@ class WaitingTimer:
     bpmn_id: str
     name: str
     due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RewindPlan:
+    """What rewinding to an earlier user task would undo.
+
+    ``rolled_back`` holds the ids of the completed user tasks between the target and the open
+    tasks (their results stop counting); ``open_tasks`` the ids of the tasks that get cancelled.
+    """
+
+    target_id: str
+    target_bpmn_id: str
+    rolled_back: tuple[str, ...]
+    open_tasks: tuple[str, ...]
+
+
+#: Tasks that may lie between a rewind target and the open tasks: re-running them is harmless,
+#: because their only effect is on workflow data, which the rewind restores as well.
+_REWINDABLE = (UserTask, ManualTask, ExclusiveGateway, ScriptTask, NoneTask)
+_ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+
+
+def _refusal(spec: Any) -> tuple[str, str] | None:
+    """Why a task of this kind may not be passed by a rewind, or None if it may."""
+    if isinstance(spec, LoopTask):
+        return "multi_instance", "多实例任务"
+    if isinstance(spec, UnstructuredJoin):   # parallel and inclusive gateways, both split and join
+        return "parallel", "并行或包容网关"
+    if isinstance(spec, SubWorkflowTask):
+        return "subprocess", "子流程"
+    if isinstance(spec, ServiceTask) or type(spec).__name__ in ("SendTask",):
+        return "side_effect", "已执行的服务任务"
+    if isinstance(spec, CatchingEvent | ThrowingEvent):
+        return "event", "事件"
+    if type(spec).__name__ == "BusinessRuleTask" or isinstance(spec, _REWINDABLE):
+        return None
+    return "event", type(spec).__name__
 
 
 def _task_info(task: Any) -> ReadyTask:
@@ -194,6 +239,67 @@ class WorkflowRuntime:
                 self.run()
                 return True
         return False
+
+    def plan_rewind(self, target_id: str) -> RewindPlan:
+        """Check that the flow can safely go back to the completed user task ``target_id``.
+
+        Safe means: the target is a completed, plain user task of the main process, every open
+        task lies behind it on a single path, and nothing on those paths is a parallel or
+        inclusive gateway, a subprocess, a multi-instance task, an event or a service task (whose
+        effects outside the workflow a rewind could not undo). Raises :class:`RewindRefused`.
+        """
+        try:
+            target = self._wf.get_task_from_id(UUID(target_id))
+        except (ValueError, TypeError, KeyError, SpiffWorkflowException):
+            target = None  # dropped from the tree by an earlier rewind
+        if target is None:
+            raise RewindRefused("not_found", "该环节在流程中已不存在（可能已被退回或撤回过）")
+        name = target.task_spec.bpmn_name or target.task_spec.bpmn_id
+        if target.workflow is not self._wf:
+            raise RewindRefused("subprocess", "不能退回到子流程中的环节", task_name=name)
+        if isinstance(target.task_spec, LoopTask) or not isinstance(target.task_spec, UserTask | ManualTask):
+            raise RewindRefused("multi_instance", "只能退回到普通的人工环节", task_name=name)
+        if target.state != TaskState.COMPLETED:
+            raise RewindRefused("not_completed", "该环节尚未办理完成", task_name=name)
+        active = [t for t in self._wf.get_tasks(state=_ACTIVE) if t is not target]
+        rolled_back: list[str] = []
+        for task in active:
+            node = task
+            while node is not None and node is not target:
+                refusal = _refusal(node.task_spec)
+                if refusal is not None:
+                    raise RewindRefused(refusal[0], f"流程在此之间经过{refusal[1]}，不能退回",
+                                        task_name=node.task_spec.bpmn_name or node.task_spec.bpmn_id)
+                if (node is not task and node.state == TaskState.COMPLETED and isinstance(node.task_spec, UserTask | ManualTask)
+                        and str(node.id) not in rolled_back):
+                    rolled_back.append(str(node.id))
+                node = node.parent
+            if node is None:
+                raise RewindRefused("not_on_path", "当前环节不在该环节之后的同一条路径上，不能退回", task_name=name)
+        return RewindPlan(str(target.id), target.task_spec.bpmn_id, tuple(rolled_back),
+                          tuple(str(t.id) for t in active))
+
+    def rewind_to(self, target_id: str) -> RewindPlan:
+        """Go back to the completed user task ``target_id`` (see :meth:`plan_rewind`) and run.
+
+        Everything after it is dropped from the task tree, its data is restored to what it was
+        when the task first became ready, and it becomes READY again with the same id.
+        """
+        plan = self.plan_rewind(target_id)
+        self.reset_to(target_id)
+        return plan
+
+    def reset_to(self, task_id: str) -> None:
+        """Make the completed task ``task_id`` READY again, dropping everything after it, and run.
+
+        Unchecked: :meth:`rewind_to` (退回) checks first; the admin repair tool decides for itself.
+        """
+        try:
+            with engine_clock(self._now):
+                self._wf.reset_from_task_id(UUID(task_id))
+        except SpiffWorkflowException as err:
+            raise _wrap(err) from err
+        self.run()
 
     def dumps(self) -> str:
         return self._serializer.dumps(self._wf)

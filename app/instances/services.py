@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.access import is_copied, oversees
 from app.extensions import db
 from app.models import ACTION_LABELS, AuditEvent, HumanTask, Opinion, ProcessInstance, TaskStatus, User
 from app.processes.registry import adapter_for
@@ -30,8 +31,19 @@ def _action_label(action: str) -> str:
     return _(label) if label else action
 
 
+#: Feature packages describe their own audit actions: action -> fn(detail) -> text (None to hide).
+_DESCRIBERS: dict[str, Callable[[dict[str, Any]], str | None]] = {}
+
+
+def register_describer(action: str, fn: Callable[[dict[str, Any]], str | None]) -> None:
+    """Let a feature package say how its audit events read in the timeline."""
+    _DESCRIBERS[action] = fn
+
+
 def _describe(event: AuditEvent) -> str | None:
     d = event.detail or {}
+    if event.action in _DESCRIBERS:
+        return _DESCRIBERS[event.action](d)
     match event.action:
         case "instance.start":
             return _("发起流程（%(key)s，流程版本 v%(version)s）", key=d.get("business_key", ""),
@@ -57,6 +69,17 @@ def _describe(event: AuditEvent) -> str | None:
             return _("删除附件「%(filename)s」", filename=d.get("filename", ""))
         case "project.create":
             return None  # already told by instance.start
+        case "instance.suspend":
+            return _("挂起流程，原因：%(reason)s", reason=d.get("reason", ""))
+        case "instance.resume":
+            return _("恢复流程，原因：%(reason)s", reason=d.get("reason", ""))
+        case "instance.terminate":
+            return _("终止流程，原因：%(reason)s", reason=d.get("reason", ""))
+        case "instance.rewind":
+            return _("回退到「%(step)s」，原因：%(reason)s", step=d.get("step_name") or d.get("step", ""),
+                     reason=d.get("reason", ""))
+        case "instance.migrate":
+            return _("流程版本由 v%(old)s 迁移到 v%(new)s", old=d.get("from_version", "?"), new=d.get("to_version", "?"))
     describe = DESCRIBERS.get(event.action.split(".", 1)[0])
     return describe(event) if describe is not None else event.action
 
@@ -78,12 +101,16 @@ def opinions(instance: ProcessInstance) -> list[Opinion]:
 
 
 def open_tasks(instance: ProcessInstance) -> list[HumanTask]:
+    """The rows of the step the instance is at: open ones, and those waiting their turn."""
     return list(db.session.scalars(select(HumanTask).where(
-        HumanTask.instance_id == instance.id, HumanTask.status == TaskStatus.OPEN).order_by(HumanTask.id)))
+        HumanTask.instance_id == instance.id, HumanTask.status.in_((TaskStatus.OPEN, TaskStatus.WAITING)))
+        .order_by(HumanTask.id)))
 
 
 def instance_page_context(instance: ProcessInstance, user: User) -> dict[str, Any]:
     """Everything the instance and task pages render around the form."""
+    from app.tasks.actions.participation import task_attachments  # the tasks package imports this module
+
     adapter = adapter_for(instance.process_key)
     record = adapter.load_record(instance)
     return {
@@ -95,4 +122,6 @@ def instance_page_context(instance: ProcessInstance, user: User) -> dict[str, An
         "timeline": timeline(instance),
         "open_tasks": open_tasks(instance),
         "action_labels": ACTION_LABELS,
+        "task_attachments": task_attachments(instance),
+        "copied_in": is_copied(user, instance) and not oversees(user, instance.school),
     }

@@ -8,6 +8,9 @@ from app.extensions import db
 from app.instances import bp
 from app.instances.services import instance_page_context
 from app.models import ProcessInstance
+from app.processes.diagrams import instance_svg
+from app.tasks.actions.page import instance_actions
+from app.tasks.actions.participation import mark_copy_read
 from app.tasks.services import started_by
 
 
@@ -15,7 +18,12 @@ from app.tasks.services import started_by
 @login_required
 def show(instance_id: int):
     instance = require_instance_visible(current_user, db.session.get(ProcessInstance, instance_id))
-    return render_template("instances/instance.html", **instance_page_context(instance, current_user))
+    user = current_user._get_current_object()
+    mark_copy_read(user, instance)
+    db.session.commit()
+    return render_template("instances/instance.html", diagram=instance_svg(instance),
+                           instance_actions=instance_actions(instance, user),
+                           **instance_page_context(instance, user))
 
 
 @bp.route("/instances/mine")

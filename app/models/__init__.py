@@ -4,6 +4,7 @@ from app.models.attachment import Attachment
 from app.models.audit import AuditEvent
 from app.models.base import Base
 from app.models.calendar import CalendarOverride
+from app.models.cc import CarbonCopy
 from app.models.inspection import (
     CampaignMember,
     CampaignStatus,
@@ -20,6 +21,7 @@ from app.models.inspection import (
     TeamRole,
 )
 from app.models.job import Job, JobStatus
+from app.models.notification import EmailMode, EmailStatus, Notification, NotificationPreference
 from app.models.org import OrgType, OrgUnit
 from app.models.process import InstanceStatus, ProcessDefinition, ProcessInstance
 from app.models.project import ProjectApplication, ProjectStatus
@@ -34,8 +36,9 @@ from app.models.rectification import (
     RectificationNotice,
     RectificationOrder,
 )
+from app.models.saved_filter import SavedFilter
 from app.models.sequence import SequenceCounter
-from app.models.task import ACTION_LABELS, HumanTask, Opinion, TaskStatus
+from app.models.task import ACTION_LABELS, HumanTask, Opinion, SignKind, TaskStatus
 from app.models.term import Term
 from app.models.user import ROLE_LABELS, ROLE_NAMES, Role, RoleAssignment, User
 
@@ -47,6 +50,9 @@ __all__ = [
     "CalendarOverride",
     "CampaignMember",
     "CampaignStatus",
+    "CarbonCopy",
+    "EmailMode",
+    "EmailStatus",
     "ExtensionRequest",
     "ExtensionStatus",
     "HumanTask",
@@ -62,6 +68,8 @@ __all__ = [
     "JobStatus",
     "LessonObservation",
     "NoticeKind",
+    "Notification",
+    "NotificationPreference",
     "Opinion",
     "OrderStatus",
     "OrgType",
@@ -76,6 +84,9 @@ __all__ = [
     "RectificationNotice",
     "RectificationOrder",
     "Role",
+    "SavedFilter",
+    "SequenceCounter",
+    "SignKind",
     "RoleAssignment",
     "ScopeKind",
     "ScoreItem",

@@ -28,6 +28,7 @@ class ProjectStatus(enum.StrEnum):
     RETURNED = "returned"
     APPROVED = "approved"
     REJECTED = "rejected"
+    TERMINATED = "terminated"
 
     @property
     def label(self) -> str:
@@ -42,6 +43,7 @@ PROJECT_STATUS_LABELS = {
     ProjectStatus.RETURNED: N_("已退回修改"),
     ProjectStatus.APPROVED: N_("已立项"),
     ProjectStatus.REJECTED: N_("未通过"),
+    ProjectStatus.TERMINATED: N_("已终止"),
 }
 
 

@@ -10,7 +10,7 @@ import enum
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.i18n import N_
@@ -27,18 +27,37 @@ NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
 
 class TaskStatus(enum.StrEnum):
     OPEN = "open"
+    #: Exists but may not be acted on yet: a later signer of a sequential (依次) step, an after-signer
+    #: (后加签) before the original approver approves, an approver waiting for before-signers (前加签).
+    WAITING = "waiting"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
 
     @property
     def label(self) -> str:
-        return {"open": N_("待办理"), "completed": N_("已办理"), "cancelled": N_("已取消")}[self.value]
+        return {"open": N_("待办理"), "waiting": N_("等待中"), "completed": N_("已办理"),
+                "cancelled": N_("已取消")}[self.value]
+
+
+class SignKind(enum.StrEnum):
+    """Why a row exists beside others for the same BPMN task (see app/processes/signing.py)."""
+
+    MEMBER = "member"        # one of the approvers of a 会签/或签/依次/比例 step
+    BEFORE = "before"        # 前加签: signs before the row it was added to
+    AFTER = "after"          # 后加签: signs after the row it was added to approves
+    PARALLEL = "parallel"    # 并加签: signs alongside the row it was added to
+
+    @property
+    def label(self) -> str:
+        return {"member": N_("会签成员"), "before": N_("前加签"), "after": N_("后加签"),
+                "parallel": N_("并加签")}[self.value]
 
 
 class HumanTask(Base):
     __tablename__ = "human_task"
+    # A BPMN task may have several rows (会签 members, added signers) and, after a 退回 or 撤回, a new
+    # row under the same engine task id; the instance lock keeps them from being created twice.
     __table_args__ = (
-        UniqueConstraint("instance_id", "spiff_task_id"),
         # The two 待办 access paths, each ending in the queue order (and the id, for PostgreSQL's
         # index-only scans; SQLite keeps the rowid in every index anyway), so a page of the queue
         # is one ordered index range scan.
@@ -70,6 +89,19 @@ class HumanTask(Base):
     claimed_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: Shared by every row of one activation of a BPMN task (会签 members, added signers), so that
+    #: rows left from before a 退回 or 撤回 of the same engine task are not counted again.
+    step_key: Mapped[str | None] = mapped_column(String(32))
+    #: 委派: the user who delegated the task and will finish it; ``assignee`` is the delegate meanwhile.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: 加签: the row this signer was added to.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"), index=True)
+    sign_kind: Mapped[SignKind | None] = mapped_column(
+        Enum(SignKind, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]))
+    #: Position in a 依次审批 step.
+    sign_order: Mapped[int | None]
+    #: The decision this row was completed with (approve / return / reject / submit ...).
+    decision: Mapped[str | None] = mapped_column(String(30))
     version: Mapped[int] = mapped_column(default=1)
 
     # Loaded on demand; list queries ask for what they show (see app.tasks.services).
@@ -77,6 +109,8 @@ class HumanTask(Base):
     org: Mapped[OrgUnit | None] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    parent: Mapped[HumanTask | None] = relationship(remote_side="HumanTask.id")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -87,6 +121,20 @@ class HumanTask(Base):
     @property
     def is_open(self) -> bool:
         return self.status == TaskStatus.OPEN
+
+    @property
+    def is_live(self) -> bool:
+        """Open or waiting: part of the step the instance is at."""
+        return self.status in (TaskStatus.OPEN, TaskStatus.WAITING)
+
+    @property
+    def is_delegated(self) -> bool:
+        return self.owner_id is not None
+
+    @property
+    def bulk_safe(self) -> bool:
+        """The process marks this step safe to approve in bulk from the inbox (``bulkSafe="true"``)."""
+        return (self.properties or {}).get("bulkSafe") == "true"
 
     def __repr__(self) -> str:
         return f"<HumanTask {self.id} {self.bpmn_id} {self.status}>"
@@ -102,12 +150,17 @@ class Opinion(Base):
     human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"))
     task_name: Mapped[str] = mapped_column(String(200))
     actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    action: Mapped[str] = mapped_column(String(30))   # submit / approve / return / reject
+    action: Mapped[str] = mapped_column(String(30))   # a key of ACTION_LABELS
     comment: Mapped[str | None] = mapped_column(Text)
+    #: The other person an action names: the new assignee of 转办, the delegate, the added signer …
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: Structured facts shown with the opinion (e.g. the steps a 退回 rolled back).
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     round: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[created_at]
 
-    actor: Mapped[User] = relationship(lazy="selectin")
+    actor: Mapped[User] = relationship(lazy="selectin", foreign_keys=[actor_id])
+    target: Mapped[User | None] = relationship(lazy="selectin", foreign_keys=[target_id])
 
 
 ACTION_LABELS = {
@@ -116,4 +169,18 @@ ACTION_LABELS = {
     "return": N_("退回修改"),
     "reject": N_("不通过"),
     "save": N_("保存草稿"),
+    "claim": N_("认领"),
+    "unclaim": N_("取消认领"),
+    "transfer": N_("转办"),
+    "delegate": N_("委派"),
+    "resolve": N_("委派办结交还"),
+    "reclaim": N_("收回委派"),
+    "return_to": N_("退回"),
+    "withdraw": N_("撤回"),
+    "add_sign": N_("加签"),
+    "remove_sign": N_("减签"),
+    "cc": N_("抄送"),
+    "urge": N_("催办"),
+    "comment": N_("评论"),
+    "attach": N_("上传附件"),
 }

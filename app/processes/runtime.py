@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from uuid import uuid4
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -21,7 +22,7 @@ from sqlalchemy.orm import undefer
 
 from app import audit
 from app.access import require_can_act
-from app.errors import ConfigurationError, Conflict, NotFound, ProcessFailure
+from app.errors import ConfigurationError, Conflict, Forbidden, NotFound, ProcessFailure
 from app.extensions import db, engine
 from app.models import (
     HumanTask,
@@ -32,16 +33,18 @@ from app.models import (
     ProcessInstance,
     Role,
     RoleAssignment,
+    SignKind,
     TaskStatus,
     User,
 )
 from app.models.base import utcnow
+from app.processes import events, signing
 from app.processes.registry import Completion, OperationContext, RunResult, adapter_for, run_hooks
 from app.processes.roles import LANE_ROLES
 from app.processes.services import latest_definition
 from app.sequences import next_value
 from app.workdays import deadline_after_working_days
-from workflows import DefinitionRef, TaskNotReady, WorkflowError, WorkflowRuntime
+from workflows import DefinitionRef, ReadyTask, TaskNotReady, WorkflowError, WorkflowRuntime
 from workflows.lanes import nearest_org_with_role
 
 
@@ -75,6 +78,15 @@ def lock_task(task_id: int) -> tuple[HumanTask, ProcessInstance]:
     if row is None:
         raise NotFound(_("任务不存在"))
     return row[0], row[1]
+
+
+def touch(instance: ProcessInstance) -> None:
+    """Mark the instance changed, so its version column makes concurrent commands conflict.
+
+    Every command on an instance calls this (or saves the engine state), including those that
+    change only task rows: on SQLite, the version check is the lock.
+    """
+    instance.updated_at = utcnow()
 
 
 # Definitions are immutable once deployed, so their content hash can be remembered per process.
@@ -162,7 +174,7 @@ def sync_human_tasks(instance: ProcessInstance, runtime: WorkflowRuntime, *,
     created: list[HumanTask] = []
     region_id = instance.school.ancestor_ids()[-1]
     for row in history:
-        if row.status != TaskStatus.OPEN:
+        if not row.is_live:
             continue
         if row.spiff_task_id in ready_ids:
             open_rows.append(row)
@@ -178,18 +190,46 @@ def sync_human_tasks(instance: ProcessInstance, runtime: WorkflowRuntime, *,
         if role is None:
             raise ConfigurationError(_("任务「%(task)s」所在车道「%(lane)s」不对应任何角色", task=t.name, lane=t.lane))
         org_id = resolve_candidate_org(instance.school, role)
+        due_at = _due_at(t.properties, now, region_id)
+        step_key = uuid4().hex
+        rule = signing.rule_of_properties(t.properties)
+        members = _sign_members(role, org_id) if rule is not None else []
+        if len(members) > 1:
+            # 会签 / 或签 / 依次 / 比例: one row per approver; in sequence only the first may act yet.
+            for order, member in enumerate(members, 1):
+                waiting = rule is not None and rule.kind == "sequential" and order > 1
+                row = _new_row(instance, t, role, org_id, member, now, due_at, step_key,
+                               status=TaskStatus.WAITING if waiting else TaskStatus.OPEN)
+                row.sign_kind, row.sign_order = SignKind.MEMBER, order
+                open_rows.append(row)
+                created.append(row)
+            continue
         assignee = _previous_assignee(history, t.bpmn_id, role, org_id)
         if assignee is None and prefer_assignee is not None and prefer_assignee.has_role(Role(role), org_id):
             assignee = prefer_assignee
-        row = HumanTask(instance_id=instance.id, spiff_task_id=t.id, bpmn_id=t.bpmn_id, name=t.name,
-                        lane=t.lane, form_key=t.properties.get("formKey"), properties=dict(t.properties),
-                        role=role, org_id=org_id, assignee_id=assignee.id if assignee else None,
-                        claimed_at=now if assignee else None, status=TaskStatus.OPEN, created_at=now)
-        row.set_due(_due_at(t.properties, now, region_id))
-        db.session.add(row)
+        row = _new_row(instance, t, role, org_id, assignee, now, due_at, step_key)
         open_rows.append(row)
         created.append(row)
     return SyncResult(open_rows, created, cancelled)
+
+
+def _sign_members(role: str, org_id: int) -> list[User]:
+    """The approvers of a step with a node rule: active holders of the role at the org, in a fixed order."""
+    return list(db.session.scalars(select(User).join(RoleAssignment).where(
+        RoleAssignment.role == Role(role), RoleAssignment.org_id == org_id, User.active.is_(True))
+        .order_by(User.id)))
+
+
+def _new_row(instance: ProcessInstance, t: ReadyTask, role: str, org_id: int, assignee: User | None,
+             now: datetime, due_at: datetime | None, step_key: str, *,
+             status: TaskStatus = TaskStatus.OPEN) -> HumanTask:
+    row = HumanTask(instance_id=instance.id, spiff_task_id=t.id, bpmn_id=t.bpmn_id, name=t.name,
+                    lane=t.lane, form_key=t.properties.get("formKey"), properties=dict(t.properties),
+                    role=role, org_id=org_id, assignee_id=assignee.id if assignee else None,
+                    claimed_at=now if assignee else None, status=status, created_at=now, step_key=step_key)
+    row.set_due(due_at)
+    db.session.add(row)
+    return row
 
 
 def _save_state(instance: ProcessInstance, runtime: WorkflowRuntime) -> None:
@@ -197,7 +237,8 @@ def _save_state(instance: ProcessInstance, runtime: WorkflowRuntime) -> None:
     instance.state = runtime.dumps()
     instance.serializer_version = engine.serializer_version
     instance.updated_at = now
-    if runtime.is_completed:
+    # A terminated workflow is cancelled, which the engine also counts as completed.
+    if runtime.is_completed and instance.status != InstanceStatus.TERMINATED:
         instance.status = InstanceStatus.COMPLETED
         instance.completed_at = now
         ends = runtime.reached_end_events()
@@ -258,6 +299,8 @@ def start_instance(process_key: str, *, actor: User, school: OrgUnit, title: str
 
 
 def already_handled_message(task: HumanTask) -> str:
+    if task.status == TaskStatus.WAITING:
+        return _("该任务还没轮到办理：需等前面的审批人或加签人先办理")
     if task.status == TaskStatus.COMPLETED and task.completed_by is not None:
         when = task.completed_at.astimezone().strftime("%Y-%m-%d %H:%M") if task.completed_at else ""
         return _("该任务已由 %(name)s 于 %(when)s 处理，无需重复办理", name=task.completed_by.display_name, when=when)
@@ -276,6 +319,10 @@ def complete_task(task_id: int, *, actor: User,
     if task.status != TaskStatus.OPEN:
         raise Conflict(already_handled_message(task))
     require_can_act(actor, task)
+    if task.owner_id is not None:
+        # 委派: the delegate works on it and hands it back; only the owner completes it, afterwards.
+        raise Forbidden(_("该任务处于委派中，需由受委派人办理完毕交还后，由委派人 %(name)s 提交",
+                          name=task.owner.display_name if task.owner else ""))
     if instance.status != InstanceStatus.RUNNING:
         raise Conflict(_("流程当前状态为「%(status)s」，不能办理", status=_(instance.status.label)))
 
@@ -285,18 +332,12 @@ def complete_task(task_id: int, *, actor: User,
     # Audited before the engine runs, so that what the engine does next (立项 …) follows it.
     audit.record("task.complete", actor=actor, instance=instance, task=task, step=task.bpmn_id,
                  step_name=task.name, decision=completion.action)
-    runtime = load_runtime(instance, actor)
-    try:
-        runtime.complete(task.spiff_task_id, dict(completion.data))
-    except TaskNotReady as err:
-        raise Conflict(_("该任务在流程中已不可办理，请刷新页面")) from err
-    except WorkflowError as err:
-        raise ProcessFailure(_("流程执行出错，未做任何更改：%(error)s", error=err)) from err
 
     now = utcnow()
     task.status = TaskStatus.COMPLETED
     task.completed_at = now
     task.completed_by_id = actor.id
+    task.decision = completion.action
     if task.assignee_id is None:
         task.assignee_id = actor.id
         task.claimed_at = now
@@ -305,5 +346,25 @@ def complete_task(task_id: int, *, actor: User,
     db.session.add(Opinion(instance_id=instance.id, human_task_id=task.id, task_name=task.name,
                            actor_id=actor.id, action=completion.action, comment=completion.comment,
                            round=max(instance.round, 1), created_at=now))
-    finish_run(instance, runtime, actor, record, completed=task)
+    progress = signing.advance(task, signing.step_rows(task), signing.rule_of(task))
+    if not progress.decided:
+        # Other approvers or added signers still have to sign: the engine task stays READY.
+        touch(instance)
+        events.emit("opened", instance=instance, actor=actor, tasks=progress.opened)
+        db.session.flush()
+        return task
+    run_step_completion(instance, task, dict(completion.data), actor, record)
     return task
+
+
+def run_step_completion(instance: ProcessInstance, task: HumanTask, data: Mapping[str, Any],
+                        actor: User | None, record: Any) -> RunResult:
+    """Complete the engine task behind ``task`` (its step is decided) and finish the run."""
+    runtime = load_runtime(instance, actor)
+    try:
+        runtime.complete(task.spiff_task_id, dict(data))
+    except TaskNotReady as err:
+        raise Conflict(_("该任务在流程中已不可办理，请刷新页面")) from err
+    except WorkflowError as err:
+        raise ProcessFailure(_("流程执行出错，未做任何更改：%(error)s", error=err)) from err
+    return finish_run(instance, runtime, actor, record, completed=task)

@@ -10,9 +10,11 @@ from sqlalchemy import select
 from app import audit
 from app.extensions import db
 from app.models import ProcessDefinition, User
+from app.processes.properties import task_property_error
 from app.processes.registry import known_form_keys, known_operations
 from app.processes.roles import LANE_ROLES
 from workflows import BpmnDeployError, ParsedDefinition, parse_definition
+from workflows.diagram import check_diagram
 
 
 @dataclass(frozen=True)
@@ -41,13 +43,22 @@ def check_application_references(parsed: ParsedDefinition) -> None:
             raise BpmnDeployError(f"用户任务「{task.name}」不在任何车道中，无法确定办理角色",
                                   filename=parsed.filename, line=parsed.lines.get(task.bpmn_id),
                                   element_id=task.bpmn_id)
+        problem = task_property_error(task.properties)
+        if problem:
+            raise BpmnDeployError(f"用户任务「{task.name}」：{problem}", filename=parsed.filename,
+                                  line=parsed.lines.get(task.bpmn_id), element_id=task.bpmn_id)
     missing = sorted(parsed.service_operations - known_operations())
     if missing:
         raise BpmnDeployError(f"服务任务调用了未注册的操作: {', '.join(missing)}", filename=parsed.filename)
 
 
 def parse_file(path: Path, dmn_files: dict[str, bytes]) -> ParsedDefinition:
-    parsed = parse_definition(path.read_bytes(), path.name, dmn_files)
+    raw = path.read_bytes()
+    issues = check_diagram(raw)
+    if issues:
+        raise BpmnDeployError(issues[0].message, filename=path.name, line=issues[0].line,
+                              element_id=issues[0].element_id)
+    parsed = parse_definition(raw, path.name, dmn_files)
     check_application_references(parsed)
     return parsed
 
@@ -74,8 +85,13 @@ def store_definitions(parsed: list[ParsedDefinition], *, actor: User | None) -> 
     results = []
     for p in parsed:
         current = latest_definition(p.key)
-        if current is not None and current.content_hash == p.content_hash:
-            results.append(DeployResult(p.key, current.version, p.filename, changed=False))
+        # Content deployed before (as any version) is a no-op, so that a version an admin uploaded
+        # is not replaced by the older file in bpmn/ the next time the app starts.
+        known = db.session.scalars(select(ProcessDefinition).where(
+            ProcessDefinition.key == p.key, ProcessDefinition.content_hash == p.content_hash)
+            .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+        if known is not None:
+            results.append(DeployResult(p.key, known.version, p.filename, changed=False))
             continue
         version = (current.version + 1) if current else 1
         definition = ProcessDefinition(key=p.key, version=version, name=p.name, filename=p.filename,

@@ -161,6 +161,9 @@ _STATUS_BY_ROLE = {
 
 def refresh_status(project: ProjectApplication, instance: ProcessInstance, open_tasks: list[HumanTask]) -> None:
     """Derive the list status from where the case stands: its end event, or its open step's role."""
+    if instance.status == InstanceStatus.TERMINATED:
+        project.status = ProjectStatus.TERMINATED
+        return
     if instance.status == InstanceStatus.COMPLETED:
         project.status = ProjectStatus.APPROVED if instance.outcome == "End_approved" else ProjectStatus.REJECTED
         return

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
@@ -12,23 +10,10 @@ from app import audit
 from app.access import is_candidate, task_candidate_ids
 from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db
-from app.models import HumanTask, ProcessDefinition, ProcessInstance, TaskStatus, User
+from app.models import HumanTask, Opinion, ProcessDefinition, ProcessInstance, TaskStatus, User
 from app.models.base import utcnow
 from app.pagination import Page, paginate
-
-
-def _inbox_filter(user: User, process_key: str | None, q: str | None) -> list[Any]:
-    where: list[Any] = [HumanTask.id.in_(task_candidate_ids(user))]
-    if process_key or q:
-        instance_filter = select(ProcessInstance.id)
-        if process_key:
-            instance_filter = instance_filter.where(ProcessInstance.process_key == process_key)
-        if q:
-            instance_filter = instance_filter.where(ProcessInstance.title.contains(q, autoescape=True)
-                                                    | (ProcessInstance.business_key == q))
-        where.append(HumanTask.instance_id.in_(instance_filter))
-    return where
-
+from app.tasks.filters import InboxFilter
 
 #: What a task list row shows, loaded with the rows instead of one query per row.
 LIST_OPTIONS = (
@@ -42,12 +27,14 @@ QUEUE_ORDER = (HumanTask.due_sort, HumanTask.created_at, HumanTask.id)
 
 
 def inbox(user: User, *, page: int = 1, per_page: int = 30, process_key: str | None = None,
-          q: str | None = None) -> Page:
+          q: str | None = None, filters: InboxFilter | None = None) -> Page:
     """待办: open tasks assigned to the user or waiting for one of their roles; soonest due first,
-    then oldest first."""
+    then oldest first. ``filters`` narrows it (see :class:`app.tasks.filters.InboxFilter`)."""
     page = max(page, 1)
-    if process_key or q:
-        where = _inbox_filter(user, process_key, q)
+    if filters is None and (process_key or q):
+        filters = InboxFilter(process=process_key, q=q)
+    if filters is not None and not filters.is_empty:
+        where = [HumanTask.id.in_(task_candidate_ids(user)), *filters.conditions(user)]
         stmt = select(HumanTask).where(*where).options(*LIST_OPTIONS).order_by(*QUEUE_ORDER)
         return paginate(stmt, select(func.count(HumanTask.id)).where(*where), page, per_page)
     # Without filters, read each branch of the queue in index order up to the end of the page and
@@ -120,7 +107,13 @@ def claim(task_id: int, *, actor: User) -> HumanTask:
         holder = task.assignee.display_name if task.assignee else _("他人")
         raise Conflict(_("该任务已被 %(name)s 认领", name=holder))
     audit.record("task.claim", actor=actor, instance=task.instance, task=task)
+    _opinion(task, actor, "claim")
     return task
+
+
+def _opinion(task: HumanTask, actor: User, action: str) -> None:
+    db.session.add(Opinion(instance_id=task.instance_id, human_task_id=task.id, task_name=task.name,
+                           actor_id=actor.id, action=action, round=max(task.instance.round, 1), created_at=utcnow()))
 
 
 def unclaim(task_id: int, *, actor: User) -> HumanTask:
@@ -135,4 +128,5 @@ def unclaim(task_id: int, *, actor: User) -> HumanTask:
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(_("只有当前认领人可以取消认领，且任务必须仍在待办状态"))
     audit.record("task.unclaim", actor=actor, instance=task.instance, task=task)
+    _opinion(task, actor, "unclaim")
     return task

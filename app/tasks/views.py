@@ -14,9 +14,12 @@ from app.forms import EmptyForm
 from app.i18n import N_
 from app.instances.services import instance_page_context
 from app.models import HumanTask
+from app.models.base import utcnow
 from app.processes.registry import adapter_for, form_handler
 from app.processes.runtime import already_handled_message, complete_task
 from app.tasks import bp, services
+from app.tasks.actions.page import instance_actions, task_actions
+from app.tasks.filters import SOON
 
 CONCURRENT_MESSAGE = N_("该任务刚刚已由他人处理或修改，您的提交未生效，请查看最新状态")
 
@@ -33,15 +36,27 @@ def _page_arg() -> int:
 @bp.route("/tasks")
 @login_required
 def inbox():
-    process = request.args.get("process") or None
-    q = (request.args.get("q") or "").strip()[:100] or None
-    page = services.inbox(current_user, page=_page_arg(), per_page=current_app.config["PAGE_SIZE"],
-                          process_key=process, q=q)
-    if not process and not q:
+    return render_inbox()
+
+
+def render_inbox(*, save_form: Any = None, status: int = 200):
+    """待办 with its filters, saved filters and the bulk-approve bar."""
+    from app.tasks.filters import InboxFilter, filter_choices
+    from app.tasks.inbox_views import SaveFilterForm, share_choices
+    from app.tasks.saved_filters import visible_filters
+
+    user = current_user._get_current_object()
+    filters = InboxFilter.from_args(request.args)
+    page = services.inbox(user, page=_page_arg(), per_page=current_app.config["PAGE_SIZE"], filters=filters)
+    if filters.is_empty:
         g.inbox_count = page.total  # the navigation badge shows the same number
+    if save_form is None:
+        save_form = SaveFilterForm(formdata=None)
+    save_form.share_role.choices = share_choices(user)
     return render_template("tasks/inbox.html", page=page, processes=services.process_choices(),
-                           process=process, q=q or "", button_form=EmptyForm(),
-                           is_candidate=is_candidate)
+                           filters=filters, choices=filter_choices(user), saved=visible_filters(user),
+                           save_form=save_form, button_form=EmptyForm(), is_candidate=is_candidate,
+                           can_act=can_act, now=utcnow(), soon=utcnow() + SOON), status
 
 
 @bp.route("/tasks/done")
@@ -51,20 +66,25 @@ def done():
     return render_template("tasks/done.html", page=page)
 
 
-def _render_task(task: HumanTask, form: Any = None, *, status: int = 200, message: str | None = None):
+def _render_task(task: HumanTask, form: Any = None, *, status: int = 200, message: str | None = None,
+                 submitted: dict[str, Any] | None = None):
     instance = task.instance
     adapter = adapter_for(instance.process_key)
     handler = form_handler(task.form_key)
     user = current_user._get_current_object()
     acting = task.is_open and can_act(user, task)
-    if acting and form is None and handler is not None:
+    # A delegate prepares the work: drafts may be saved, but only the owner submits.
+    can_submit = acting and task.owner_id is None
+    if acting and form is None and handler is not None and (can_submit or handler.can_save_draft):
         form = handler.build_form(task, adapter.load_record(instance) if handler.uses_record else None)
     context = instance_page_context(instance, user)
     return render_template(
         "tasks/task.html", task=task, form=form if acting else None, handler=handler, acting=acting,
+        can_submit=can_submit,
         claimable=task.is_open and task.assignee_id is None and is_candidate(user, task),
-        holds=task.is_open and task.assignee_id == user.id, message=message, button_form=EmptyForm(),
-        **context), status
+        holds=task.is_open and task.assignee_id == user.id and task.owner_id is None, message=message,
+        button_form=EmptyForm(), actions=task_actions(task, user, submitted),
+        instance_actions=instance_actions(instance, user), **context), status
 
 
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
@@ -92,6 +112,8 @@ def _submit(task: HumanTask):
     task_name = task.name  # read before commit: committing expires loaded objects
     if not submitting and not handler.can_save_draft:
         abort(400)
+    if submitting and task.owner_id is not None:
+        return _render_task(task, status=403, message=_("该任务处于委派中：受委派人可以保存草稿并交还，最终提交由委派人办理"))
     adapter = adapter_for(task.instance.process_key)
     record = adapter.load_record(task.instance) if handler.uses_record else None
     form = handler.build_form(task, record, formdata=request.form)
