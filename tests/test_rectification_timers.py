@@ -150,3 +150,50 @@ def test_a_worker_killed_mid_job_leaves_it_to_be_retried_and_escalates_exactly_o
     clock.advance(timedelta(days=1))
     assert work(app) == []
     assert order(app, order_id).overdue
+
+
+def test_reminders_reach_the_notification_centre_and_the_worker_mails_them(app, world, make_browser, clock):
+    import email
+    import email.policy
+
+    from aiosmtpd.controller import Controller
+
+    from app.jobs.mail import DELIVER, DIGEST
+    from app.jobs.worker import Worker
+    from app.models import Notification, User
+    from tests.test_notifications import Inbox, _free_port
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        with app.app_context():
+            principal = db.session.scalars(select(User).where(User.username == "s1_principal")).one()
+            principal.email = "principal@school.test"
+            db.session.commit()
+            principal_id = principal.id
+        issue(app, world, make_browser)
+        clock.set(datetime(2026, 3, 4, 0, 0, 1, tzinfo=UTC))
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port, MAIL_SENDER="yanxiu@test.local")
+        worker = Worker(app, name="mail-test")
+        worker.start()                      # SMTP is configured: the worker schedules the mail jobs
+        while worker.run_once():
+            pass
+        with app.app_context():
+            rows = list(db.session.scalars(select(Notification).where(Notification.event == "rect_ack_reminder")))
+            assert [r.recipient_id for r in rows] == [principal_id]
+            jobs = {j.kind: j.status for j in db.session.scalars(select(Job).where(Job.kind.in_([DELIVER, DIGEST])))}
+            assert jobs == {DELIVER: JobStatus.PENDING, DIGEST: JobStatus.PENDING}  # rescheduled, not done
+        # The principal also got the new 待办 (签收) by e-mail; the reminder is one more, sent once.
+        messages = [email.message_from_bytes(m.content, policy=email.policy.default) for m in inbox.messages]
+        reminders = [m for m in messages if "请及时签收整改通知书" in m.get_content()]
+        assert len(reminders) == 1 and reminders[0]["To"] == "principal@school.test"
+        clock.advance(timedelta(minutes=5))
+        while worker.run_once():
+            pass
+        assert len(inbox.messages) == len(messages)  # the next delivery run finds nothing new to send
+        page = make_browser("s1_principal").get("/notifications").get_data(as_text=True)
+        assert "请及时签收整改通知书" in page
+    finally:
+        app.config.update(SMTP_HOST=None)
+        controller.stop()

@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("jobs", __name__, template_folder="templates")
 
-from app.jobs import timers, views  # noqa: E402,F401  (timer job kind + run hook, admin pages)
+from app.jobs import mail, timers, views  # noqa: E402,F401  (job kinds, run hook, admin pages)

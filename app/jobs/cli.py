@@ -22,6 +22,7 @@ def worker_command(name: str | None, batch: int, poll: float, once: bool) -> Non
     app = current_app._get_current_object()
     worker = Worker(app, name=name, batch=batch, poll_seconds=poll)
     if once:
+        worker.start()
         total = 0
         while (n := worker.run_once()):
             total += n

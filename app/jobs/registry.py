@@ -28,15 +28,19 @@ class JobKind:
     name: str
     handler: Handler
     max_attempts: int = 5
+    #: The handler is an edge of its own that commits (e.g. sending the e-mail outbox, whose rows are
+    #: claimed and marked one by one); the job's completion is then recorded in a transaction after it.
+    #: Only for work that is safe to repeat after a crash.
+    edge: bool = False
 
 
 _KINDS: dict[str, JobKind] = {}
 
 
-def register_job_kind(name: str, handler: Handler, *, max_attempts: int = 5) -> JobKind:
+def register_job_kind(name: str, handler: Handler, *, max_attempts: int = 5, edge: bool = False) -> JobKind:
     """Register what jobs of kind ``name`` do. The handler runs inside the job's transaction and must
-    not commit; its effect commits together with the job's completion, or not at all."""
-    kind = JobKind(name, handler, max_attempts)
+    not commit; its effect commits together with the job's completion, or not at all (unless ``edge``)."""
+    kind = JobKind(name, handler, max_attempts, edge)
     _KINDS[name] = kind
     return kind
 

@@ -167,6 +167,8 @@ def run_claimed(job: ClaimedJob | int, holder: str) -> RunOutcome:
         spec = job_kind(job.kind)
         if spec is None:
             raise LookupError(f"unknown job kind {job.kind!r}")
+        if spec.edge:
+            db.session.commit()  # nothing written yet; the handler runs its own transactions
         outcome = spec.handler(job)
         now = utcnow()
         if isinstance(outcome, RunAgainAt):

@@ -51,8 +51,23 @@ class Worker:
         self.processed += len(outcomes)
         return len(outcomes)
 
+    def start(self) -> None:
+        """What a worker does once when it starts: make sure the mail jobs exist (if SMTP is set)."""
+        from app.jobs.mail import ensure_mail_jobs
+
+        with self.app.app_context():
+            try:
+                ensure_mail_jobs()
+                db.session.commit()
+            except Exception:  # noqa: BLE001 - another worker scheduling them at once is harmless
+                db.session.rollback()
+                log.exception("worker %s: scheduling the mail jobs failed", self.name)
+            finally:
+                db.session.remove()
+
     def run_forever(self) -> None:
         log.info("worker %s started", self.name)
+        self.start()
         while not self._stop.is_set():
             if self.run_once() == 0:
                 self._stop.wait(self.poll_seconds)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("rectification", __name__, template_folder="templates")
 
-from app.rectification import adapter, timeline, views  # noqa: E402,F401  (adapter, forms, routes)
+from app.rectification import adapter, notices, timeline, views  # noqa: E402,F401  (adapter, forms, routes)

@@ -194,6 +194,15 @@ def _notify(order: RectificationOrder, kind: NoticeKind, org_id: int, role: Role
         return False
     db.session.add(RectificationNotice(order_id=order.id, kind=kind, round=order.round, org_id=org_id,
                                        role=role.value, message=message))
+    # Each person holding the role there also gets it in the notification centre (and by e-mail).
+    from app.notifications.services import notify
+
+    holders = db.session.scalars(select(User.id).join(RoleAssignment).where(
+        RoleAssignment.role == role, RoleAssignment.org_id == org_id, User.active.is_(True)))
+    if order.instance is not None:
+        for user_id in holders:
+            notify(user_id, f"rect_{kind.value}", instance=order.instance, actor=ctx.actor,
+                   discriminator=f"r{order.round}")
     audit.record("rect.notice", actor=ctx.actor, instance=ctx.instance, order_id=order.id, kind=kind.value,
                  round=order.round, org_id=org_id, role=role.value)
     return True
