@@ -67,7 +67,7 @@ class PolicyForm(BaseForm):
         Optional(), NumberRange(min=1, max=12, message=_l("节次须在 1 到 12 之间"))])
     same_content = BooleanField(_l("各时段内容一致（同周安排第二场）"))
     schedule_mode = _mode(_l("不在固定时段时"))
-    funding_min_ratio = DecimalField(_l("研修经费最低比例（%）"), places=2, validators=[
+    funding_min_ratio = DecimalField(_l("研修经费最低比例（百分比）"), places=2, validators=[
         Optional(), NumberRange(min=0.01, max=100, message=_l("须为大于 0、不超过 100 的百分比，或留空表示不限"))])
     funding_base = RadioField(_l("比例的计算基数"), choices=_labelled(FUNDING_BASES))
     funding_scope = RadioField(_l("计入比例的经费范围"), choices=_labelled(FUNDING_SCOPES))

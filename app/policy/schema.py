@@ -53,7 +53,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "schedule.fixed_slots": (N_("研修计划"), N_("固定研修时段")),
     "schedule.same_content": (N_("研修计划"), N_("各时段内容一致（同周安排第二场）")),
     "schedule.mode": (N_("研修计划"), N_("不在固定时段时")),
-    "funding.min_ratio": (N_("经费"), N_("研修经费最低比例（%）")),
+    "funding.min_ratio": (N_("经费"), N_("研修经费最低比例（百分比）")),
     "funding.base": (N_("经费"), N_("比例的计算基数")),
     "funding.scope": (N_("经费"), N_("计入比例的经费范围")),
     "funding.mode": (N_("经费"), N_("比例不足时")),

@@ -199,7 +199,10 @@ def import_teachers(school: OrgUnit, stream: BinaryIO, filename: str, *, actor: 
                                                                row=seen_name_phone[key])))
                 continue
             seen_name_phone[key] = number
-            same = [t for t in existing if t.name == name and (not phone or t.phone == phone)]
+            same = [t for t in existing if t.name == name]
+            if phone:
+                # Same name and phone is the same person; a namesake with another phone is not.
+                same = [t for t in same if t.phone == phone] or [t for t in same if not t.phone]
             if len(same) > 1:
                 report.errors.append(RowError(number, label, _("本校有 %(n)s 位同名教师，请填写工号以区分", n=len(same))))
                 continue

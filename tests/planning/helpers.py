@@ -88,3 +88,83 @@ def policy_form_data(values: dict, effective_term_id: int, note: str) -> dict:
         for key, value in item.items():
             data[f"credit_items-{i}-{key}"] = "" if value is None else str(value)
     return data
+
+
+def csv_upload(rows: list[list[str]], name: str = "data.csv", encoding: str = "utf-8-sig"):
+    """A CSV file as a test-client upload tuple."""
+    import csv
+    import io
+
+    text = io.StringIO()
+    csv.writer(text).writerows(rows)
+    return (io.BytesIO(text.getvalue().encode(encoding)), name)
+
+
+def xlsx_upload(rows: list[list[object]], name: str = "data.xlsx"):
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    return (buffer, name)
+
+
+TEACHER_ROWS = [["姓名", "工号", "性别", "手机", "学科", "职称"],
+                ["张敏", "T001", "女", "13800000001", "语文", "一级教师"],
+                ["李华", "T002", "男", "13800000002", "数学", "二级教师"],
+                ["王芳", "T003", "女", "13800000003", "英语", "高级教师"],
+                ["赵强", "T004", "男", "", "体育", ""]]
+
+
+def import_teachers(browser, school_id: int, rows=None):
+    r = browser.post("/teachers/import", data={"school_id": str(school_id), "file": csv_upload(rows or TEACHER_ROWS)},
+                     content_type="multipart/form-data")
+    assert r.status_code == 302, r.get_data(as_text=True)[:3000]
+    return r
+
+
+def approved_plan(app, ns, school_code: str, drafter: str, reviewers: list[str], dates: list[date],
+                  term_code: str = "2026-1") -> int:
+    """An approved plan made through the real services (faster than clicking through the pages)."""
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from app.models import OrgUnit, Term, User
+    from app.plans.demo import approve, fill
+    from app.plans.services import create_plan
+
+    with app.app_context():
+        school = db.session.get(OrgUnit, ns.orgs[school_code])
+        term = db.session.get(Term, ns.terms[(ns.orgs[school_code.split("-")[0]], term_code)])
+        users = {u.username: u for u in db.session.scalars(select(User))}
+        plan = create_plan(school, term, actor=users["admin"] if "admin" in users else users[drafter])
+        fill(plan, dates, funds=Decimal("100000"), budget=Decimal("10000"))
+        approve(plan, users, reviewers, drafter)
+        db.session.commit()
+        assert plan.version_no == 1, plan.status
+        return plan.id
+
+
+def seed_teachers_for(app) -> None:
+    from app.teachers.demo import seed_teachers
+
+    with app.app_context():
+        seed_teachers(per_school=6)
+        db.session.commit()
+
+
+def teachers_of(app, school_id: int):
+    from sqlalchemy import select
+
+    from app.models import Teacher
+
+    with app.app_context():
+        rows = list(db.session.scalars(select(Teacher).where(Teacher.school_id == school_id).order_by(Teacher.id)))
+        db.session.expunge_all()
+        return rows
