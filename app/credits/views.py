@@ -69,6 +69,8 @@ def index():
     start_form = StartBatchForm()
     start_form.term_id.choices = choices((t.id, t.name) for t in region_terms(region)
                                          if batch_already_open(school, t) is None and t.start_date <= utcnow().date())
+    if term is not None:
+        start_form.term_id.data = str(term.id)   # the term in progress is the usual choice
     years = sorted({academic_year(t) for t in region_terms(region)}, reverse=True)
     return render_template("credits/index.html", school=school, schools=visible_schools(user), year=year, years=years,
                            batches=school_batches(school.id), summaries=summaries, policy=policy,
@@ -79,6 +81,9 @@ def index():
 def _open_form(region_id: int) -> StartBatchForm:
     form = StartBatchForm(prefix="open")
     form.term_id.choices = choices((t.id, t.name) for t in region_terms(region_id) if t.start_date <= utcnow().date())
+    term = current_term(region_id, utcnow().date())
+    if term is not None and form.term_id.data is None:
+        form.term_id.data = str(term.id)
     return form
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,15 @@ class TimelineEntry:
     at: datetime
     actor: str
     text: str
+
+
+#: Timeline texts for audit actions of feature packages: action → fn(detail) -> text (or None to hide).
+_DESCRIBERS: dict[str, Callable[[dict[str, Any]], str | None]] = {}
+
+
+def register_describer(action: str, describe: Callable[[dict[str, Any]], str | None]) -> None:
+    """Let a feature package word its own audit events in the instance timeline."""
+    _DESCRIBERS[action] = describe
 
 
 def _action_label(action: str) -> str:
@@ -53,6 +63,8 @@ def _describe(event: AuditEvent) -> str | None:
             return _("删除附件「%(filename)s」", filename=d.get("filename", ""))
         case "project.create":
             return None  # already told by instance.start
+    if event.action in _DESCRIBERS:
+        return _DESCRIBERS[event.action](d)
     return event.action
 
 

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("plans", __name__, template_folder="templates")
 
-from app.plans import adapter, cli, navigation, views  # noqa: E402,F401  (adapters, forms, CLI, nav, routes)
+from app.plans import adapter, cli, navigation, timeline, views  # noqa: E402,F401  (adapters, CLI, nav, routes)

@@ -193,6 +193,8 @@ def _record_context(instance: ProcessInstance, record: ResearchPlan, user: User)
     in_force = policy_for_term(record.term)
     projects = {p.id: p for p in approved_projects(record.school)}
     return {
+        # The draft panel checks the saved draft against the policy in force now, not as it was.
+        "live_checks": [f.to_dict() for f in run_checks(facts_of(record), in_force)] if not record.is_frozen else [],
         "policy": in_force.policy,
         "policy_version": in_force.version,
         "linked_projects": [projects.get(pid) or ProjectApplication(title=f"#{pid}") for pid in record.project_ids or []],

@@ -52,7 +52,7 @@ def index():
                       page=max(request.args.get("page", 1, type=int) or 1, 1),
                       per_page=current_app.config["PAGE_SIZE"])
     label = policy_for_term(next(t for t in terms if t.id == term_id)).policy.label \
-        if term_id and any(t.id == term_id for t in terms) else _("校本研修")
+        if term_id and any(t.id == term_id for t in terms) else "校本研修"
     return render_template("plans/index.html", page=page, terms=terms, term_id=term_id, status=status,
                            statuses=list(PlanStatus), schools=visible_schools(user), school_id=school_id,
                            can_open=bool(_openable_regions(user)), label=label)
