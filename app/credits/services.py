@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app import audit
@@ -68,8 +69,11 @@ def start_batch(school: OrgUnit, term: Term, *, actor: User) -> CreditBatch:
     in_force = policy_for_term(term)
     batch = CreditBatch(school_id=school.id, term_id=term.id, status=BatchStatus.COLLECTING, created_by_id=actor.id,
                         policy_version_id=in_force.version_id)
-    db.session.add(batch)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(batch)
+    except IntegrityError:   # a concurrent command opened it first (unique school and term)
+        raise Conflict(_("「%(school)s」%(term)s的学分认定已经开启", school=school.name, term=term.name)) from None
     instance = start_instance(PROCESS_KEY, actor=actor, school=school,
                               title=f"{school.display_name} {term.name} 学分认定与登记",
                               data={"batch_id": batch.id}, key_prefix="XFDJ")

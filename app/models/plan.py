@@ -74,6 +74,9 @@ class ResearchPlan(TimestampMixin, Base):
     term_id: Mapped[int] = mapped_column(ForeignKey("term.id"))
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), unique=True)
     kind: Mapped[PlanKind] = mapped_column(_enum(PlanKind, 10), default=PlanKind.TERM)
+    #: ``"<school id>:<term id>"`` on a school's one term plan until it is rejected: the unique
+    #: index is what keeps two concurrent "open the term" commands from creating two plans.
+    open_key: Mapped[str | None] = mapped_column(String(40), unique=True)
     status: Mapped[PlanStatus] = mapped_column(_enum(PlanStatus), default=PlanStatus.DRAFT, index=True)
     version_no: Mapped[int | None]
     base_plan_id: Mapped[int | None] = mapped_column(ForeignKey("research_plan.id"))

@@ -44,6 +44,11 @@ def open_term(term_id: int, *, actor: User, already: Callable[[OrgUnit, Term], s
     if not can_open(actor, term.region_id):
         raise Forbidden(_("只有本区域的系统管理员或市级审核员可以为全区学校开启"))
     result = OpenResult()
+    # Write first: on SQLite this takes the write lock before anything is read, so a second opener
+    # waits here and then sees the first one's plans (reading first and writing later would fail
+    # on a stale snapshot). On PostgreSQL the unique open_key decides, school by school.
+    event = audit.record(action, actor=actor, school_id=term.region_id, term=term.code)
+    db.session.flush()
     for school in region_schools(term.region_id):
         reason = already(school, term)
         if reason:
@@ -56,8 +61,8 @@ def open_term(term_id: int, *, actor: User, already: Callable[[OrgUnit, Term], s
             result.failed.append((school.name, err.message))
             continue
         result.started.append(school.name)
-    audit.record(action, actor=actor, school_id=term.region_id, term=term.code, started=len(result.started),
-                 skipped=len(result.skipped), failed=len(result.failed))
+    event.detail = {"term": term.code, "started": len(result.started), "skipped": len(result.skipped),
+                    "failed": len(result.failed)}
     return result
 
 

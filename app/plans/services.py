@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app import audit
@@ -48,7 +49,6 @@ from app.vocab import RESEARCH_FORMS, TARGET_GROUPS
 PROCESS_KEY = "plan_approval"
 CHANGE_PROCESS_KEY = "plan_change"
 PROCESS_KEYS = (PROCESS_KEY, CHANGE_PROCESS_KEY)
-LIVE_STATUSES = tuple(s for s in PlanStatus if s not in (PlanStatus.REJECTED, PlanStatus.SUPERSEDED))
 
 
 def plan_title(school: OrgUnit, term: Term, label: str, kind: PlanKind) -> str:
@@ -70,16 +70,18 @@ def create_plan(school: OrgUnit, term: Term, *, actor: User) -> ResearchPlan:
         raise NotFound(_("学校不存在"))
     if term.region_id != region_id_of(school):
         raise InvalidInput(_("学期不属于该学校所在区域"), field="term_id")
-    existing = db.session.scalars(select(ResearchPlan.id).where(
-        ResearchPlan.school_id == school.id, ResearchPlan.term_id == term.id,
-        ResearchPlan.kind == PlanKind.TERM, ResearchPlan.status.in_(LIVE_STATUSES))).first()
-    if existing is not None:
-        raise Conflict(_("「%(school)s」%(term)s的研修计划已经存在", school=school.name, term=term.name))
+    exists = Conflict(_("「%(school)s」%(term)s的研修计划已经存在", school=school.name, term=term.name))
+    if plan_already_open(school, term):
+        raise exists
     in_force = policy_for_term(term)
     plan = ResearchPlan(school_id=school.id, term_id=term.id, kind=PlanKind.TERM, status=PlanStatus.DRAFT,
-                        created_by_id=actor.id, policy_version_id=in_force.version_id)
-    db.session.add(plan)
-    db.session.flush()
+                        open_key=f"{school.id}:{term.id}", created_by_id=actor.id,
+                        policy_version_id=in_force.version_id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(plan)
+    except IntegrityError:
+        raise exists from None   # a concurrent command created it first
     instance = start_instance(PROCESS_KEY, actor=actor, school=school,
                               title=plan_title(school, term, in_force.policy.label, PlanKind.TERM),
                               data={"plan_id": plan.id}, key_prefix="YXJH")
@@ -317,6 +319,7 @@ def refresh_status(plan: ResearchPlan, instance: ProcessInstance, open_tasks: li
     if instance.status == InstanceStatus.COMPLETED:
         if instance.outcome != "End_approved":
             plan.status = PlanStatus.REJECTED
+            plan.open_key = None   # a rejected plan may be replaced by a new one
         return
     step = open_tasks[0].bpmn_id if open_tasks else None
     if step in _STATUS_BY_STEP:
@@ -391,13 +394,13 @@ def diff_activities(plan: ResearchPlan) -> ActivityDiff | None:
 
 
 def plan_already_open(school: OrgUnit, term: Term) -> str | None:
-    """Why a school needs no new plan for the term (it has a live one), or None."""
+    """Why a school needs no new plan for the term (it has one that was not rejected), or None."""
     existing = db.session.scalars(select(ResearchPlan).where(
-        ResearchPlan.school_id == school.id, ResearchPlan.term_id == term.id, ResearchPlan.kind == PlanKind.TERM,
-        ResearchPlan.status.in_(LIVE_STATUSES))).first()
+        ResearchPlan.open_key == f"{school.id}:{term.id}")).first()
     if existing is None:
         return None
-    return _("已有计划（%(status)s）", status=_(existing.status.label))
+    shown = current_plan(school.id, term.id) or existing
+    return _("已有计划（%(status)s）", status=_(shown.status.label))
 
 
 def start_term_plan(school: OrgUnit, term: Term, actor: User) -> ResearchPlan:

@@ -296,3 +296,17 @@ def test_saving_a_draft_keeps_rows_and_shows_the_live_check(app, regions, make_b
     html = r.get_data(as_text=True)
     assert field_errors(html, "activities-0-hours") and field_errors(html, "activities-0-topic") == ["请填写主题"]
     assert len(plan_of(app, regions.orgs["YY-S1"], term).activities) == 3
+
+
+def test_a_rejected_plan_can_be_replaced_by_opening_the_term_again(app, regions, make_browser):
+    term = term_id(regions, "YY")
+    _open(make_browser, "admin", term)
+    plan = _submit_yuyao(app, make_browser, "YY-S1", regions, "s1_admin")
+    decide(make_browser("s1_principal"), open_task_of(app, plan.instance_id).id, "approve")
+    r = decide(make_browser("town1"), open_task_of(app, plan.instance_id).id, "reject", "与学校发展规划无关")
+    assert r.status_code == 302
+    assert plan_of(app, regions.orgs["YY-S1"], term).status == PlanStatus.REJECTED
+    page = _open(make_browser, "admin", term)
+    assert "已开启：1 所（余姚市阳明小学）" in page
+    fresh = plan_of(app, regions.orgs["YY-S1"], term)
+    assert fresh.id != plan.id and fresh.status == PlanStatus.DRAFT

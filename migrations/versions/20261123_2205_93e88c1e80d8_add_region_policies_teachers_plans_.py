@@ -1,8 +1,8 @@
-"""add policy, teachers, plans, activities and credits
+"""add region policies, teachers, plans, activity records and credits
 
-Revision ID: 400baa696691
+Revision ID: 93e88c1e80d8
 Revises: 2d97142bd29d
-Create Date: 2026-11-23 21:32:17.804512
+Create Date: 2026-11-23 22:05:10.735915
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '400baa696691'
+revision = '93e88c1e80d8'
 down_revision = '2d97142bd29d'
 branch_labels = None
 depends_on = None
@@ -91,6 +91,7 @@ def upgrade():
     sa.Column('term_id', sa.Integer(), nullable=False),
     sa.Column('instance_id', sa.Integer(), nullable=True),
     sa.Column('kind', sa.Enum('term', 'change', name='plankind', native_enum=False, length=10), nullable=False),
+    sa.Column('open_key', sa.String(length=40), nullable=True),
     sa.Column('status', sa.Enum('draft', 'organizer_review', 'principal_review', 'township_review', 'city_review', 'returned', 'approved', 'rejected', 'superseded', name='planstatus', native_enum=False, length=30), nullable=False),
     sa.Column('version_no', sa.Integer(), nullable=True),
     sa.Column('base_plan_id', sa.Integer(), nullable=True),
@@ -115,7 +116,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['submitted_by_id'], ['user_account.id'], name=op.f('fk_research_plan_submitted_by_id_user_account')),
     sa.ForeignKeyConstraint(['term_id'], ['term.id'], name=op.f('fk_research_plan_term_id_term')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_research_plan')),
-    sa.UniqueConstraint('instance_id', name=op.f('uq_research_plan_instance_id'))
+    sa.UniqueConstraint('instance_id', name=op.f('uq_research_plan_instance_id')),
+    sa.UniqueConstraint('open_key', name=op.f('uq_research_plan_open_key'))
     )
     with op.batch_alter_table('research_plan', schema=None) as batch_op:
         batch_op.create_index('ix_research_plan_school_term', ['school_id', 'term_id'], unique=False)
