@@ -87,19 +87,25 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.activities import bp as activities_bp
     from app.admin import bp as admin_bp
     from app.attachments import bp as attachments_bp
     from app.auth import bp as auth_bp
+    from app.credits import bp as credits_bp
     from app.inspections import bp as inspections_bp
     from app.instances import bp as instances_bp
     from app.jobs import bp as jobs_bp
     from app.notifications import bp as notifications_bp
+    from app.plans import bp as plans_bp
+    from app.policy import bp as policy_bp
     from app.projects import bp as projects_bp
     from app.rectification import bp as rectification_bp
     from app.tasks import bp as tasks_bp
+    from app.teachers import bp as teachers_bp
 
     for bp in (auth_bp, tasks_bp, instances_bp, projects_bp, attachments_bp, admin_bp, notifications_bp,
-               jobs_bp, inspections_bp, rectification_bp):
+               policy_bp, plans_bp, activities_bp, credits_bp, teachers_bp, jobs_bp, inspections_bp,
+               rectification_bp):
         app.register_blueprint(bp)
 
     from app.cli import register_commands

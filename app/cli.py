@@ -64,6 +64,7 @@ def demo_command(host: str, port: int, reset: bool, no_serve: bool) -> None:
 
     from app.demo import DEMO_PASSWORD, reset_demo_storage, seed_demo, seed_sample_applications
     from app.extensions import db
+    from app.plans.demo import seed_planning_demo
 
     app = current_app._get_current_object()
     if reset:
@@ -72,6 +73,7 @@ def demo_command(host: str, port: int, reset: bool, no_serve: bool) -> None:
     if _deploy(Path(app.config["BPMN_DIR"])):
         sys.exit(1)
     users = seed_demo()
+    users += seed_planning_demo()
     db.session.commit()
     samples = seed_sample_applications()
     db.session.commit()

@@ -10,6 +10,8 @@ from app.models import (
     HumanTask,
     OrgType,
     OrgUnit,
+    PolicyVersion,
+    ProcessInstance,
     ProjectApplication,
     ProjectStatus,
     Role,
@@ -27,19 +29,28 @@ def test_demo_prepares_everything_and_is_idempotent(app):
     again = runner.invoke(demo_command, ["--no-serve"])
     assert again.exit_code == 0, again.output
     with app.app_context():
-        schools = list(db.session.scalars(select(OrgUnit).where(OrgUnit.type == OrgType.SCHOOL)))
+        yuyao = db.session.scalars(select(OrgUnit).where(OrgUnit.code == "YY")).one()
+        in_yuyao = OrgUnit.path.startswith(yuyao.path)
+        schools = list(db.session.scalars(select(OrgUnit).where(OrgUnit.type == OrgType.SCHOOL, in_yuyao)))
         assert len(schools) == 6 and sum(s.is_direct for s in schools) == 1
         assert db.session.scalar(select(func.count()).select_from(OrgUnit).where(
-            OrgUnit.type == OrgType.TOWNSHIP)) == 2
+            OrgUnit.type == OrgType.TOWNSHIP, in_yuyao)) == 2
         roles = set(db.session.scalars(select(RoleAssignment.role)))
         assert roles == set(Role)
-        assert db.session.scalar(select(func.count()).select_from(User)) == 26
+        assert db.session.scalar(select(func.count()).select_from(User).join(RoleAssignment).join(OrgUnit).where(
+            in_yuyao)) == 26  # incl. 中心主任 and 财务人员 (issue 4)
+        # One region per seed document; every region has its policy.
+        assert db.session.scalar(select(func.count()).select_from(OrgUnit).where(OrgUnit.parent_id.is_(None))) == 5
+        assert db.session.scalar(select(func.count(func.distinct(PolicyVersion.region_id)))) == 5
         statuses = sorted(p.status for p in db.session.scalars(select(ProjectApplication)))
         assert statuses == sorted([ProjectStatus.APPROVED, ProjectStatus.TOWNSHIP_REVIEW, ProjectStatus.CITY_REVIEW])
-        waiting = {t.role for t in db.session.scalars(select(HumanTask).where(HumanTask.status == TaskStatus.OPEN))}
-        assert waiting == {Role.TOWNSHIP_REVIEWER.value, Role.CITY_REVIEWER.value,  # 项目申报 samples
-                           Role.SCHOOL_ADMIN.value,   # 学期检查: the schools' self-checks
-                           Role.PRINCIPAL.value}      # 整改: the issued order waits for 签收
+        waiting = {t.role for t in db.session.scalars(select(HumanTask).join(ProcessInstance).where(
+            HumanTask.status == TaskStatus.OPEN, ProcessInstance.process_key == "project_application"))}
+        assert waiting == {Role.TOWNSHIP_REVIEWER.value, Role.CITY_REVIEWER.value}
+        # The term's planning is open: a draft for every 余姚 school but 阳明中学, whose plan is approved.
+        drafts = {t.instance.school.code for t in db.session.scalars(select(HumanTask).where(
+            HumanTask.status == TaskStatus.OPEN, HumanTask.bpmn_id == "Task_draft"))}
+        assert drafts == {f"YY-S{n}" for n in (1, 3, 4, 5, 6)}
 
 
 def test_every_demo_login_works(app, make_browser):

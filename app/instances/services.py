@@ -26,18 +26,18 @@ class TimelineEntry:
     text: str
 
 
-def _action_label(action: str) -> str:
-    label = ACTION_LABELS.get(action)
-    return _(label) if label else action
-
-
-#: Feature packages describe their own audit actions: action -> fn(detail) -> text (None to hide).
+#: Timeline texts for audit actions of feature packages: action → fn(detail) -> text (or None to hide).
 _DESCRIBERS: dict[str, Callable[[dict[str, Any]], str | None]] = {}
 
 
-def register_describer(action: str, fn: Callable[[dict[str, Any]], str | None]) -> None:
-    """Let a feature package say how its audit events read in the timeline."""
-    _DESCRIBERS[action] = fn
+def register_describer(action: str, describe: Callable[[dict[str, Any]], str | None]) -> None:
+    """Let a feature package word its own audit events in the instance timeline."""
+    _DESCRIBERS[action] = describe
+
+
+def _action_label(action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return _(label) if label else action
 
 
 def _describe(event: AuditEvent) -> str | None:

@@ -1,10 +1,12 @@
 """All models, imported in one place so that Alembic sees every table."""
 
+from app.models.activity import ATTENDANCE_LABELS, ActivityRecord, Attendance, AttendanceStatus
 from app.models.attachment import Attachment
 from app.models.audit import AuditEvent
 from app.models.base import Base
 from app.models.calendar import CalendarOverride
 from app.models.cc import CarbonCopy
+from app.models.credit import BatchStatus, CreditBatch, CreditRecord, CreditStatus
 from app.models.inspection import (
     CampaignMember,
     CampaignStatus,
@@ -23,6 +25,8 @@ from app.models.inspection import (
 from app.models.job import Job, JobStatus
 from app.models.notification import EmailMode, EmailStatus, Notification, NotificationPreference
 from app.models.org import OrgType, OrgUnit
+from app.models.plan import BudgetLine, PlanKind, PlannedActivity, PlanStatus, ResearchPlan
+from app.models.policy import PolicyVersion
 from app.models.process import InstanceStatus, ProcessDefinition, ProcessInstance
 from app.models.project import ProjectApplication, ProjectStatus
 from app.models.rectification import (
@@ -39,11 +43,27 @@ from app.models.rectification import (
 from app.models.saved_filter import SavedFilter
 from app.models.sequence import SequenceCounter
 from app.models.task import ACTION_LABELS, HumanTask, Opinion, SignKind, TaskStatus
+from app.models.teacher import Teacher
 from app.models.term import Term
 from app.models.user import ROLE_LABELS, ROLE_NAMES, Role, RoleAssignment, User
 
 __all__ = [
     "ACTION_LABELS",
+    "ATTENDANCE_LABELS",
+    "ActivityRecord",
+    "Attendance",
+    "AttendanceStatus",
+    "BatchStatus",
+    "BudgetLine",
+    "CreditBatch",
+    "CreditRecord",
+    "CreditStatus",
+    "PlanKind",
+    "PlanStatus",
+    "PlannedActivity",
+    "PolicyVersion",
+    "ResearchPlan",
+    "Teacher",
     "Attachment",
     "AuditEvent",
     "Base",

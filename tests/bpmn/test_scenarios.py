@@ -2,6 +2,8 @@
 
 A scenario lists the user tasks in the order they must become READY and the data each one is
 completed with; the state is serialised and restored between every step, as it is in production.
+Service results come from the file's ``services``, overridden by the scenario's own ``services``;
+a list gives the results of successive calls (e.g. a check that fails, then passes).
 A step may instead move the engine's clock (``{"at": iso, "fires": [timer ids]}``: the timers due by
 then fire, exactly those listed) or deliver a message (``{"message": name}``). ``start_at`` sets the
 clock the scenario starts at.
@@ -60,10 +62,14 @@ def test_scenario(spec: dict, scenario: dict):
     parsed = parse_definition((BPMN_DIR / spec["bpmn"]).read_bytes(), spec["bpmn"], dmn)
     definition = DefinitionRef(parsed.content_hash, parsed.spec_json)
     calls: list[str] = []
+    results = {**spec.get("services", {}), **scenario.get("services", {})}
 
     def services(operation, params, data):
         calls.append(operation)
-        return spec.get("services", {}).get(operation, {})
+        result = results.get(operation, {})
+        if isinstance(result, list):
+            return result[min(calls.count(operation), len(result)) - 1]
+        return result
 
     clock = [datetime.fromisoformat(scenario.get("start_at", "2026-01-05T09:00:00+08:00"))]
     engine = WorkflowEngine(now=lambda: clock[0])
