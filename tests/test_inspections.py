@@ -342,11 +342,60 @@ def test_automatic_metrics_match_the_records(app, world, team, clock):
         assert ledger_sections_present(ledger_inspection, section_items, ledger.term) == (2, 8)
         results = services.metric_values(ledger_inspection)
         assert [results[i.id].ok for i in section_items] == [True, True] + [False] * 6
-        # Metrics whose records are kept by another module say so instead of inventing a zero.
+        # Plans, activity records and attendance, judged against Yuyao's policy (≥ 6 activities, ≥ 10%).
+        from app.models import (
+            ActivityRecord,
+            Attendance,
+            AttendanceStatus,
+            BudgetLine,
+            PlanStatus,
+            ResearchPlan,
+            Teacher,
+        )
+        from app.policy.demo import YUYAO
+        from app.policy.services import bind_profile
+
+        bind_profile(world.orgs["YY"], YUYAO[1], actor=None)
+        term = terms["2025-2"]
+        plan = ResearchPlan(school_id=school.id, term_id=term.id, status=PlanStatus.APPROVED, version_no=1,
+                            declared_funds=Decimal("100000"), created_by_id=creator.id)
+        plan.budget_lines = [BudgetLine(seq=1, category="资料费", scope="school_based", amount=Decimal("8000")),
+                             BudgetLine(seq=2, category="差旅费", scope="other_training", amount=Decimal("5000"))]
+        db.session.add(plan)
+        teachers = [Teacher(school_id=school.id, name=f"教师{i}") for i in range(5)]
+        db.session.add_all(teachers)
+        db.session.flush()
+        statuses = iter([AttendanceStatus.ABSENT, AttendanceStatus.ABSENT, AttendanceStatus.LEAVE,
+                         AttendanceStatus.SELF_STUDY, AttendanceStatus.LATE] + [AttendanceStatus.PRESENT] * 15)
+        for n in range(4):
+            activity = ActivityRecord(school_id=school.id, term_id=term.id, plan_id=plan.id,
+                                      held_on=date(2026, 3, 2 + 7 * n), form="同伴互助", topic=f"集体备课{n}",
+                                      presenter="张老师", hours=Decimal("2"), cost=Decimal("1000"),
+                                      created_by_id=creator.id)
+            activity.attendance = [Attendance(teacher_id=t.id, status=next(statuses), recorded_by_id=creator.id)
+                                   for t in teachers]
+            db.session.add(activity)
+        # Another school's and another term's records do not count.
+        db.session.add(ActivityRecord(school_id=world.orgs["YY-S2"], term_id=term.id, plan_id=plan.id,
+                                      held_on=date(2026, 3, 3), form="专家引领", topic="x", presenter="x",
+                                      hours=Decimal("1"), created_by_id=creator.id))
+        db.session.flush()
         term_end = db.session.get(ScoreSheetTemplate, team["templates"]["term_end"])
-        activities = next(i for i in term_end.items if i.metric == "activities_held")
-        result = evaluate(MetricContext(inspection, school, campaign.term, activities))
-        assert result.available is False and result.value is None and "尚未接入" in result.text
+        by_metric = {i.metric: i for i in term_end.items if i.metric}
+
+        def measure(key):
+            return evaluate(MetricContext(inspection, school, term, by_metric[key]))
+
+        held = measure("activities_held")
+        assert (held.value, held.ok, round(held.fraction, 3)) == (4, False, 0.667) and "4 次 / 要求不少于 6 次" in held.text
+        attendance = measure("attendance_rate")
+        assert (attendance.value, attendance.ok) == (85.0, False) and "17 / 20" in attendance.text
+        money = measure("funding_ratio")
+        assert (money.value, money.ok, money.fraction) == (8.0, False, 0.8)   # only 校本研修 lines count in Yuyao
+        assert "已支出 4000.0 元" in money.text and "不低于 10.0%" in money.text
+        from app.inspections.metrics import suggested_score
+
+        assert suggested_score(by_metric["funding_ratio"], money) == Decimal("8.0")
         db.session.rollback()
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(InspectionCampaign)) == 0

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("inspections", __name__, template_folder="templates")
 
-from app.inspections import adapter, timeline, views  # noqa: E402,F401  (adapter, forms, routes)
+from app.inspections import adapter, record_metrics, timeline, views  # noqa: E402,F401  (adapter, metrics, routes)

@@ -2,8 +2,8 @@
 
 A provider gets a :class:`MetricContext` (the inspection, its school and term) and returns a
 :class:`MetricResult`. Providers register by key; a template item names the key in ``metric``.
-Metrics whose records are not in the system yet answer ``available=False`` with the reason, so the
-inspector sees why the value is missing instead of a wrong zero.
+A metric that cannot be judged (no records, no policy minimum) says why in its text instead of showing
+a wrong zero.
 """
 
 from __future__ import annotations
@@ -134,21 +134,11 @@ def ledger_section(ctx: MetricContext) -> MetricResult:
     return MetricResult(count, _("%(n)s 份材料", n=count) if count else _("无材料"), count > 0, 1.0 if count else 0.0)
 
 
-def _waiting_for_records(what: str) -> Callable[[MetricContext], MetricResult]:
-    def provider(ctx: MetricContext) -> MetricResult:
-        return MetricResult(None, _("暂无数据：%(what)s尚未接入", what=_(what)), None, None, available=False)
-
-    return provider
-
-
 register_metric("approved_projects", N_("立项项目数"), approved_projects)
 register_metric("lesson_categories", N_("五必听覆盖"), lesson_categories)
 register_metric("ledger_section", N_("台帐材料"), ledger_section)
-# These read the activity, attendance and funding records that the plans/activities module keeps
-# (issue 3). Until that module is merged they answer "not available" with the reason.
-register_metric("activities_held", N_("开展活动次数（对照最低要求）"), _waiting_for_records(N_("研修活动记录")))
-register_metric("attendance_rate", N_("出勤率"), _waiting_for_records(N_("考勤记录")))
-register_metric("funding_ratio", N_("经费投入比例"), _waiting_for_records(N_("经费记录")))
+# activities_held, attendance_rate and funding_ratio read the plans and activity records: see
+# app/inspections/record_metrics.py.
 
 
 def ledger_sections_present(inspection: Inspection, items: list[ScoreItem], term: Term) -> tuple[int, int]:
