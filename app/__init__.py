@@ -10,7 +10,6 @@ from flask import Flask, flash, has_request_context, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import event
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -47,15 +46,6 @@ def _select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    # Foreign keys are off by default in SQLite; WAL lets readers proceed while one writer commits.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-
-
 def _init_extensions(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite"):
@@ -66,8 +56,10 @@ def _init_extensions(app: Flask) -> None:
             os.makedirs(os.path.dirname(uri.removeprefix("sqlite:///")) or ".", exist_ok=True)
     db.init_app(app)
     if uri.startswith("sqlite"):
+        from app.transactions import configure_sqlite
+
         with app.app_context():
-            event.listen(db.engine, "connect", _sqlite_pragmas)
+            configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
@@ -160,6 +152,25 @@ def _register_hooks(app: Flask) -> None:
     @app.before_request
     def remember_ip():
         audit.current_ip.set(request.remote_addr)
+
+    @app.before_request
+    def choose_transaction_kind():
+        from flask import g
+
+        from app.transactions import read_only, view_only_reads
+
+        g.read_only_token = read_only.set(
+            view_only_reads(request.method, app.view_functions.get(request.endpoint or "")))
+
+    @app.teardown_request
+    def reset_transaction_kind(exc):
+        from flask import g
+
+        from app.transactions import read_only
+
+        token = g.pop("read_only_token", None)
+        if token is not None:
+            read_only.reset(token)
 
     @app.before_request
     def force_password_change():

@@ -1,8 +1,10 @@
 """Two reviewers completing the same task at once: exactly one wins, the state advances once.
 
-These tests commit on separate connections from separate threads. They run on SQLite (the
-instance's version column catches the stale save) and on PostgreSQL (``SELECT … FOR UPDATE``
-makes the second command wait for the first, then see the task already completed).
+These tests commit on separate connections from separate threads. On PostgreSQL
+``SELECT … FOR UPDATE`` makes the second command wait for the first, then see the task already
+completed; on SQLite every write transaction begins IMMEDIATE (app/transactions.py), so the second
+waits for the first at its first statement, and the instance's version column remains as a
+second line of defence.
 """
 
 from __future__ import annotations
@@ -46,9 +48,16 @@ def _approve(task: HumanTask, record) -> Completion:
     return Completion({"township_decision": "approve"}, "approve", None)
 
 
+def _user(username: str) -> User:
+    """Load the actor, then end that read, so the command's transaction starts inside the command."""
+    user = db.session.scalars(select(User).where(User.username == username)).one()
+    db.session.commit()
+    return user
+
+
 def _run(app, username: str, task_id: int, results: dict, apply=_approve) -> None:
     with app.app_context():
-        user = db.session.scalars(select(User).where(User.username == username)).one()
+        user = _user(username)
         try:
             complete_task(task_id, actor=user, apply=apply)
             db.session.commit()
@@ -116,21 +125,16 @@ def test_second_completion_during_the_first_one_loses(app, township_task):
     assert inside.wait(15)
     second = threading.Thread(target=_run, args=(app, "town1b", township_task.id, results))
     second.start()
-    with app.app_context():
-        postgres = db.engine.dialect.name == "postgresql"
-    if postgres:
-        # The row lock holds the second command until the first commits.
-        second.join(1.0)
-        assert second.is_alive(), "the second completion did not wait for the instance lock"
-    else:
-        second.join(15)
+    # The instance row lock (PostgreSQL) or the write lock (SQLite) holds the second command
+    # until the first commits.
+    second.join(1.0)
+    assert second.is_alive(), "the second completion did not wait for the first"
     release.set()
     first.join(30)
     second.join(30)
     _assert_advanced_once(app, township_task.id, results)
-    if postgres:
-        assert results == {"town1": "won", "town1b": results["town1b"]}
-        assert "已由 赵阳明" in results["town1b"]
+    assert results == {"town1": "won", "town1b": results["town1b"]}
+    assert "已由 赵阳明" in results["town1b"]
 
 
 def test_concurrent_claims_one_wins(app, township_task):
@@ -139,7 +143,7 @@ def test_concurrent_claims_one_wins(app, township_task):
 
     def run(username):
         with app.app_context():
-            user = db.session.scalars(select(User).where(User.username == username)).one()
+            user = _user(username)
             barrier.wait()
             try:
                 claim(township_task.id, actor=user)

@@ -1,5 +1,6 @@
-"""Actions racing a completion: exactly one takes effect, on SQLite (version columns) and on
-PostgreSQL (row locks). Two threads, two connections, a barrier just before the instance lock."""
+"""Actions racing a completion: exactly one takes effect, on SQLite (write transactions begin
+IMMEDIATE; version columns behind that) and on PostgreSQL (row locks). Two threads, two
+connections, a barrier just before the instance lock."""
 
 from __future__ import annotations
 
@@ -23,7 +24,15 @@ from tests.conftest import FAST_HASH
 from tests.helpers import open_task, start_application, valid_application
 
 
-def _gate(monkeypatch, parties: int = 2) -> None:
+def _gate(app, monkeypatch, parties: int = 2) -> None:
+    """On PostgreSQL, hold both commands just before the instance lock, after their reads.
+
+    On SQLite there is no such point: a command takes the database's write lock with its first
+    statement (BEGIN IMMEDIATE), so both are started together instead (see :func:`_race`).
+    """
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return
     barrier = threading.Barrier(parties, timeout=15)
     original = runtime_module.lock_task
 
@@ -35,9 +44,12 @@ def _gate(monkeypatch, parties: int = 2) -> None:
     monkeypatch.setattr(common_module, "lock_task", gated)
 
 
-def _run(app, username: str, results: dict, command) -> None:
+def _run(app, username: str, results: dict, command, start: threading.Barrier) -> None:
     with app.app_context():
+        start.wait()
         user = db.session.scalars(select(User).where(User.username == username)).one()
+        # End that read, so the command's transaction begins inside the command (at the barrier).
+        db.session.commit()
         try:
             command(user)
             db.session.commit()
@@ -54,7 +66,9 @@ def _run(app, username: str, results: dict, command) -> None:
 
 def _race(app, commands: dict) -> dict:
     results: dict[str, str] = {}
-    threads = [threading.Thread(target=_run, args=(app, name, results, cmd)) for name, cmd in commands.items()]
+    start = threading.Barrier(len(commands), timeout=15)
+    threads = [threading.Thread(target=_run, args=(app, name, results, cmd, start))
+               for name, cmd in commands.items()]
     for t in threads:
         t.start()
     for t in threads:
@@ -79,7 +93,7 @@ def at_township(app, world, make_browser):
 
 
 def test_transfer_racing_a_completion(app, at_township, monkeypatch):
-    _gate(monkeypatch)
+    _gate(app, monkeypatch)
     task_id = at_township.id
     with app.app_context():
         town1c = db.session.scalars(select(User.id).where(User.username == "town1c")).one()
@@ -104,7 +118,7 @@ def test_withdraw_racing_the_next_steps_approval(app, world, make_browser, monke
     pid = start_application(app, drafter, world.orgs["YY-S1"])
     drafter.post(f"/tasks/{open_task(app, pid).id}", data=valid_application(app))
     next_task = open_task(app, pid)
-    _gate(monkeypatch)
+    _gate(app, monkeypatch)
     results = _race(app, {
         "s1_admin": lambda u: withdraw(next_task.instance_id, actor=u),
         "s1_principal": lambda u: complete_task(next_task.id, actor=u, apply=lambda t, r: Completion(

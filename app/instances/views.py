@@ -12,10 +12,12 @@ from app.processes.diagrams import instance_svg
 from app.tasks.actions.page import instance_actions
 from app.tasks.actions.participation import mark_copy_read
 from app.tasks.services import started_by
+from app.transactions import writes
 
 
 @bp.route("/instances/<int:instance_id>")
 @login_required
+@writes  # marks the case read for a cc'd viewer
 def show(instance_id: int):
     instance = require_instance_visible(current_user, db.session.get(ProcessInstance, instance_id))
     user = current_user._get_current_object()

@@ -9,6 +9,7 @@ from app.forms import EmptyForm, choices
 from app.models import EmailMode
 from app.notifications import bp, services
 from app.notifications.forms import PreferencesForm
+from app.transactions import writes
 
 
 @bp.route("/notifications")
@@ -23,6 +24,7 @@ def index():
 
 @bp.route("/notifications/<int:notification_id>")
 @login_required
+@writes  # marks the notification read
 def open_(notification_id: int):
     opened = services.open_notification(current_user, notification_id)
     db.session.commit()
