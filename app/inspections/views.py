@@ -17,6 +17,7 @@ from app.inspections import bp, services, sheets
 from app.inspections.forms import CampaignForm, ObservationForm, UploadForm, scores_form
 from app.inspections.metrics import metric_choices
 from app.models import Attachment, InspectionKind, InspectionStatus, ScopeKind, Term, User
+from app.transactions import writes
 
 
 def _user() -> User:
@@ -60,6 +61,7 @@ def _campaign_form(user: User, formdata: Any = None) -> tuple[CampaignForm, Any]
 
 
 @bp.route("/inspections/campaigns/new", methods=["GET", "POST"])
+@writes  # installs the shipped score sheets on first use
 @login_required
 def new_campaign():
     user = _user()
@@ -291,6 +293,7 @@ def _require_template_editor(user: User) -> None:
 
 
 @bp.route("/inspections/templates")
+@writes  # installs the shipped score sheets on first use
 @login_required
 def templates():
     user = _user()
