@@ -1,7 +1,7 @@
 """add durable job table
 
 Revision ID: 2db73cda66dc
-Revises: 2d97142bd29d
+Revises: 93e88c1e80d8
 Create Date: 2026-11-23 21:31:18.758667
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '2db73cda66dc'
-down_revision = '2d97142bd29d'
+down_revision = '93e88c1e80d8'
 branch_labels = None
 depends_on = None
 
