@@ -11,7 +11,7 @@ from app.extensions import db
 from app.inspections import services, sheets
 from app.models import InspectionCampaign, InspectionKind, OrgUnit, ScopeKind, Term, User
 from app.models.base import utcnow
-from app.rectification.policy import add_working_days, local_today
+from app.workdays.moments import add_working_days, local_today
 
 
 def seed_inspection_demo() -> int:

@@ -55,7 +55,8 @@ from app.models import (
 from app.models.base import utcnow
 from app.processes.registry import OperationContext
 from app.processes.runtime import start_instance
-from app.rectification.policy import end_of_day, local_today, reminder_moment
+from app.regions import region_id_of as region_of
+from app.workdays.moments import end_of_day, local_today, reminder_moment
 
 PROCESS_KEY = "term_inspection"
 MATERIALS = "inspection_selfcheck"
@@ -64,10 +65,6 @@ ORGANISER_ROLES = (Role.CITY_REVIEWER, Role.CENTER_HEAD, Role.INSPECTOR)
 #: Region-level roles that see every inspection of their scope, published or not.
 STAFF_ROLES = frozenset({Role.CITY_REVIEWER, Role.CENTER_HEAD, Role.INSPECTOR, Role.ADMIN})
 RATINGS = ("优", "良", "中", "差")
-
-
-def region_of(org: OrgUnit) -> int:
-    return org.ancestor_ids()[-1]
 
 
 # -- campaigns -----------------------------------------------------------------------------------

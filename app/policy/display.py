@@ -60,6 +60,10 @@ def describe(key: str, value: Any) -> str:
                 + (_("（年度上限 %(cap)s）", cap=i["annual_cap"]) if i.get("annual_cap") else "") for i in value)
         case "plan.min_activities":
             return _("%(n)s 次", n=value)
-        case "deadlines.draft_days" | "deadlines.review_days" | "deadlines.credit_review_days":
+        case "rectification.max_rounds":
+            return _("%(n)s 轮", n=value)
+        case "deadlines.draft_days" | "deadlines.review_days" | "deadlines.credit_review_days" \
+                | "rectification.ack_days" | "rectification.default_deadline_days" \
+                | "rectification.reminder_days_before":
             return _("%(n)s 个工作日", n=value)
     return str(value)

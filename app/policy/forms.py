@@ -100,6 +100,14 @@ class PolicyForm(BaseForm):
         InputRequired(_l("请填写学分")), NumberRange(min=0.1, max=10000, message=_l("须为正数"))])
     annual_min = DecimalField(_l("每学年最低学分（留空不限）"), places=1, validators=[
         Optional(), NumberRange(min=0.1, max=1000, message=_l("须为正数，或留空表示不限"))])
+    rect_ack_days = IntegerField(_l("签收整改通知书期限（工作日）"), validators=[
+        InputRequired(_l("请填写期限")), NumberRange(min=1, max=30, message=_l("须为 1 到 30 个工作日"))])
+    rect_deadline_days = IntegerField(_l("整改默认期限（工作日）"), validators=[
+        InputRequired(_l("请填写期限")), NumberRange(min=1, max=120, message=_l("须为 1 到 120 个工作日"))])
+    rect_reminder_days = IntegerField(_l("到期前几个工作日提醒"), validators=[
+        InputRequired(_l("请填写天数")), NumberRange(min=0, max=30, message=_l("须为 0 到 30 个工作日"))])
+    rect_max_rounds = IntegerField(_l("复查不通过最多几轮后移交督导"), validators=[
+        InputRequired(_l("请填写轮数")), NumberRange(min=1, max=10, message=_l("须为 1 到 10 轮"))])
 
 
 #: Form field → setting key, for the settings that are a single field.
@@ -130,6 +138,10 @@ FIELD_KEYS = {
     "cycle_start_year": "credit.cycle_start_year",
     "cycle_min": "credit.cycle_min",
     "annual_min": "credit.annual_min",
+    "rect_ack_days": "rectification.ack_days",
+    "rect_deadline_days": "rectification.default_deadline_days",
+    "rect_reminder_days": "rectification.reminder_days_before",
+    "rect_max_rounds": "rectification.max_rounds",
 }
 KEY_FIELDS = {key: field for field, key in FIELD_KEYS.items()} | {
     "schedule.fixed_slots": "slot_weekdays", "credit.items": "credit_items"}

@@ -75,6 +75,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "credit.cycle_start_year": (N_("学分"), N_("本周期起始学年")),
     "credit.cycle_min": (N_("学分"), N_("周期最低学分")),
     "credit.annual_min": (N_("学分"), N_("每学年最低学分")),
+    "rectification.ack_days": (N_("整改"), N_("签收整改通知书期限（工作日）")),
+    "rectification.default_deadline_days": (N_("整改"), N_("整改默认期限（工作日）")),
+    "rectification.reminder_days_before": (N_("整改"), N_("到期前几个工作日提醒")),
+    "rectification.max_rounds": (N_("整改"), N_("复查不通过最多几轮后移交督导")),
 }
 
 #: The values of the default profile, from domain.md §4.1 where the seeds are silent.
@@ -111,6 +115,10 @@ DEFAULT_VALUES: dict[str, Any] = {
     "credit.cycle_start_year": 2022,
     "credit.cycle_min": "360",
     "credit.annual_min": "24",
+    "rectification.ack_days": 3,
+    "rectification.default_deadline_days": 20,
+    "rectification.reminder_days_before": 2,
+    "rectification.max_rounds": 3,
 }
 
 
@@ -281,4 +289,14 @@ def validate_values(values: Mapping[str, Any]) -> dict[str, str]:
     annual = _decimal(v["credit.annual_min"])
     if v["credit.annual_min"] not in (None, "") and (annual is None or annual <= 0):
         errors["credit.annual_min"] = N_("须为正数，或留空表示不限")
+    for key, low, high, message in (
+            ("rectification.ack_days", 1, 30, N_("须为 1 到 30 个工作日")),
+            ("rectification.default_deadline_days", 1, 120, N_("须为 1 到 120 个工作日")),
+            ("rectification.reminder_days_before", 0, 30, N_("须为 0 到 30 个工作日")),
+            ("rectification.max_rounds", 1, 10, N_("须为 1 到 10 轮"))):
+        if not isinstance(v[key], int) or isinstance(v[key], bool) or not low <= v[key] <= high:
+            errors[key] = message
+    if not errors.get("rectification.reminder_days_before") and not errors.get("rectification.default_deadline_days") \
+            and v["rectification.reminder_days_before"] >= v["rectification.default_deadline_days"]:
+        errors["rectification.reminder_days_before"] = N_("提醒须早于整改期限")
     return errors

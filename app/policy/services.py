@@ -51,7 +51,12 @@ def version_in_force(region_id: int, on: date) -> PolicyVersion | None:
 
 def policy_for_term(term: Term) -> PolicyInForce:
     """The policy a plan (or credit batch) of ``term`` is checked against."""
-    version = version_in_force(term.region_id, term.start_date)
+    return policy_on(term.region_id, term.start_date)
+
+
+def policy_on(region_id: int, day: date) -> PolicyInForce:
+    """The policy in force in a region on ``day`` (for cases that belong to no term, such as 整改)."""
+    version = version_in_force(region_id, day)
     if version is None:
         return _default_in_force()
     return PolicyInForce(version, Policy.of(version.values), version.provenance)

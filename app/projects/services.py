@@ -30,16 +30,12 @@ from app.models.base import utcnow
 from app.pagination import Page, paginate
 from app.processes.registry import OperationContext
 from app.processes.runtime import start_instance
+from app.regions import region_id_of as region_of
 from app.sequences import next_value
 from app.vocab import RESEARCH_DOMAINS
 
 PROCESS_KEY = "project_application"
 UNTITLED = "（未命名申报）"
-
-
-def region_of(org: OrgUnit) -> int:
-    """The root of the org's tree: terms and policies belong to the region."""
-    return org.ancestor_ids()[-1]
 
 
 def terms_for(school: OrgUnit) -> list[Term]:

@@ -20,8 +20,8 @@ from app.processes.registry import (
 )
 from app.rectification import services
 from app.rectification.forms import AckForm, DraftForm, ReportForm, assign_form, verify_form
-from app.rectification.policy import local_today
 from app.rectification.services import ItemDraft, Verdict
+from app.workdays.moments import local_today
 
 ACTION_LABELS.setdefault("acknowledge", N_("签收"))
 ACTION_LABELS.setdefault("assign", N_("分解任务"))

@@ -27,8 +27,8 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from app.i18n import N_
 from app.models import RectificationItem, RectificationOrder
 from app.models.base import utcnow
-from app.rectification.policy import local_today
 from app.workdays.calendar import LOCAL_ZONE
+from app.workdays.moments import local_today
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))

@@ -1,20 +1,26 @@
-"""Rectification policy and deadline arithmetic.
+"""Rectification policy: the region's ``rectification.*`` settings (domain.md §2.2).
 
-The numbers differ by region (domain.md §2.2 ``rectification.*``). Until the region policy profiles
-land (issue 3), :func:`policy_for_region` returns these defaults; an order copies them when it is
-created, so the numbers it was issued under stay with it.
+An order copies the numbers in force on the day it is drafted, so the numbers it was issued under
+stay with it when the region's policy changes later.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
-from app.workdays import calendar_for_region
-from app.workdays.calendar import LOCAL_ZONE
+from app.policy.schema import Policy
+from app.policy.services import policy_on
 
-#: Timers that must never fire (a reminder whose moment has already passed) wait until this.
-NEVER = datetime(9999, 1, 1, tzinfo=LOCAL_ZONE)
+# The day arithmetic lives in app.workdays.moments; re-exported for the rectification modules.
+from app.workdays.moments import (  # noqa: F401
+    NEVER,
+    add_working_days,
+    end_of_day,
+    local_today,
+    reminder_moment,
+    working_days_before,
+)
 
 
 @dataclass(frozen=True)
@@ -32,41 +38,16 @@ class RectificationPolicy:
 DEFAULT_POLICY = RectificationPolicy()
 
 
-def policy_for_region(region_id: int) -> RectificationPolicy:
-    """The rectification policy in force for a region (the defaults until region profiles exist)."""
-    return DEFAULT_POLICY
+def rectification_policy(policy: Policy) -> RectificationPolicy:
+    """The rectification numbers of a region policy version."""
+    return RectificationPolicy(
+        ack_working_days=policy["rectification.ack_days"],
+        default_deadline_working_days=policy["rectification.default_deadline_days"],
+        remind_working_days=policy["rectification.reminder_days_before"],
+        max_rounds=policy["rectification.max_rounds"],
+    )
 
 
-def end_of_day(day: date) -> datetime:
-    """23:59:59 local time of ``day``: a deadline falls at the end of the bureau's day."""
-    return datetime.combine(day, time(23, 59, 59), LOCAL_ZONE)
-
-
-def local_today(now: datetime) -> date:
-    return now.astimezone(LOCAL_ZONE).date()
-
-
-def add_working_days(region_id: int, start: date, count: int) -> date:
-    return calendar_for_region(region_id).add_working_days(start, count)
-
-
-def working_days_before(region_id: int, day: date, count: int) -> date:
-    """The working day ``count`` working days before ``day`` (``day`` itself not counted)."""
-    calendar = calendar_for_region(region_id)
-    remaining = count
-    while remaining:
-        day -= timedelta(days=1)
-        if calendar.is_working_day(day):
-            remaining -= 1
-    return day
-
-
-def reminder_moment(region_id: int, deadline: date, working_days: int, now: datetime) -> datetime:
-    """When to remind before ``deadline``: the start (08:00) of the working day ``working_days`` before it.
-
-    A reminder whose moment has already passed is not sent at all (:data:`NEVER`): reminding at once,
-    the moment an order is issued, would only be noise.
-    """
-    day = working_days_before(region_id, deadline, working_days)
-    moment = datetime.combine(day, time(8, 0), LOCAL_ZONE)
-    return moment if moment > now else NEVER
+def policy_for_region(region_id: int, on: date) -> RectificationPolicy:
+    """The rectification policy in force in a region on ``on`` (the region's policy version of that day)."""
+    return rectification_policy(policy_on(region_id, on).policy)

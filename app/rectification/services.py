@@ -49,16 +49,13 @@ from app.rectification.policy import (
     policy_for_region,
     reminder_moment,
 )
+from app.regions import region_id_of as region_of
 from app.sequences import next_value
 
 PROCESS_KEY = "rectification"
 EXTENSION_MESSAGE = "rect_extension"
 #: Orders still open for the school (not 销号, not handed over as unresolved).
 ACTIVE = (OrderStatus.ISSUED, OrderStatus.IN_PROGRESS, OrderStatus.VERIFYING)
-
-
-def region_of(org: OrgUnit) -> int:
-    return org.ancestor_ids()[-1]
 
 
 @dataclass(frozen=True)
@@ -85,7 +82,7 @@ def create_order(*, actor: User, school_id: int, title: str = "", basis: str = "
     issuers = [org for org in issuing_orgs(actor) if school.path.startswith(org.path)]
     if not issuers:
         raise Forbidden(_("只有负责该校的督导检查员可以起草整改通知书"))
-    policy = policy_for_region(region_of(school))
+    policy = policy_for_region(region_of(school), local_today(utcnow()))
     order = RectificationOrder(school_id=school.id, issuing_org_id=issuers[0].id, drafted_by_id=actor.id,
                                title=title or _("关于%(school)s的整改通知", school=school.name), basis=basis,
                                inspection_id=inspection_id, ack_working_days=policy.ack_working_days,
@@ -105,8 +102,8 @@ def create_order(*, actor: User, school_id: int, title: str = "", basis: str = "
 
 
 def default_deadline(school: OrgUnit, now: datetime | None = None) -> date:
-    region = region_of(school)
-    return add_working_days(region, local_today(now or utcnow()), policy_for_region(region).default_deadline_working_days)
+    region, today = region_of(school), local_today(now or utcnow())
+    return add_working_days(region, today, policy_for_region(region, today).default_deadline_working_days)
 
 
 def apply_draft(order: RectificationOrder, *, title: str, basis: str, cc: Iterable[str], items: Sequence[ItemDraft],

@@ -129,3 +129,32 @@ def test_calendar_overrides_move_deadlines(app, regions, make_browser):
     assert admin.post(f"/policy/calendar/{override_id}/delete").status_code == 302
     with app.app_context():
         assert db.session.scalars(select(CalendarOverride)).first() is None
+
+
+def test_rectification_numbers_come_from_the_region_policy(app, regions, make_browser):
+    from app.models import OrgUnit, Term
+    from app.rectification.policy import policy_for_region
+    from app.rectification.services import default_deadline
+    from app.workdays.moments import add_working_days
+
+    [v1] = _versions(app, regions.orgs["YY"])
+    admin = make_browser("admin")
+    data = policy_form_data(v1.values, term_id(regions, "YY"), "整改期限缩短为 10 个工作日")
+    data.update(rect_deadline_days="10", rect_reminder_days="10")
+    r = admin.post("/policy/edit", data=data)
+    assert r.status_code == 422
+    assert field_errors(r.get_data(as_text=True), "rect_reminder_days") == ["提醒须早于整改期限"]
+    data.update(rect_reminder_days="1", rect_ack_days="2", rect_max_rounds="2")
+    assert admin.post("/policy/edit", data=data).status_code == 302
+    with app.app_context():
+        term = db.session.get(Term, term_id(regions, "YY"))
+        school = db.session.get(OrgUnit, regions.orgs["YY-S1"])
+        region, start = regions.orgs["YY"], term.start_date
+        policy = policy_for_region(region, start)
+        assert (policy.default_deadline_working_days, policy.remind_working_days, policy.ack_working_days,
+                policy.max_rounds) == (10, 1, 2, 2)
+        now = datetime.combine(start, datetime.min.time(), UTC).replace(hour=2)
+        assert default_deadline(school, now) == add_working_days(region, start, 10)
+        # Another region keeps the defaults.
+        assert policy_for_region(regions.orgs["XA"], start).default_deadline_working_days == 20
+    assert "10 个工作日" in admin.get("/policy").get_data(as_text=True)
