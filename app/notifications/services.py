@@ -59,11 +59,23 @@ def email_mode(user_id: int) -> EmailMode:
     return mode or EmailMode.IMMEDIATE
 
 
-def _initial_email_status(recipient: User) -> EmailStatus:
-    if not recipient.email or not recipient.active:
+def _initial_email_status(recipient_id: int) -> EmailStatus | None:
+    """How the notification's e-mail starts out; None when there is no such user.
+
+    One query for the address, the account state and the preference: this runs for every task a
+    command opens, timers included, so it must not load the user with their roles.
+    """
+    row = db.session.execute(
+        select(User.email, User.active, NotificationPreference.email_mode)
+        .outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
+        .where(User.id == recipient_id)).first()
+    if row is None:
+        return None
+    email, active, mode = row
+    if not email or not active:
         return EmailStatus.SKIPPED
     return {EmailMode.IMMEDIATE: EmailStatus.PENDING, EmailMode.DIGEST: EmailStatus.DIGEST,
-            EmailMode.OFF: EmailStatus.SKIPPED}[email_mode(recipient.id)]
+            EmailMode.OFF: EmailStatus.SKIPPED}[mode or EmailMode.IMMEDIATE]
 
 
 def dedupe_key(event: str, recipient_id: int, *, task_id: int | None, instance_id: int | None,
@@ -76,8 +88,8 @@ def dedupe_key(event: str, recipient_id: int, *, task_id: int | None, instance_i
 def notify(recipient_id: int, event: str, *, instance: ProcessInstance, task: HumanTask | None = None,
            actor: User | None = None, note: str | None = None, discriminator: str | None = None) -> bool:
     """Write one notification to the outbox (in the caller's transaction). False if it was a duplicate."""
-    recipient = db.session.get(User, recipient_id)
-    if recipient is None:
+    email_status = _initial_email_status(recipient_id)
+    if email_status is None:
         return False
     if task is not None and task.id is None:
         db.session.flush()
@@ -88,7 +100,7 @@ def notify(recipient_id: int, event: str, *, instance: ProcessInstance, task: Hu
                   url=task_path(task.id) if task is not None and event != "finished" else instance_path(instance.id),
                   dedupe_key=dedupe_key(event, recipient_id, task_id=task.id if task else None,
                                         instance_id=instance.id, discriminator=discriminator),
-                  created_at=utcnow(), email_status=_initial_email_status(recipient), attempts=0,
+                  created_at=utcnow(), email_status=email_status, attempts=0,
                   next_attempt_at=utcnow())
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     stmt = (dialect.insert(Notification.__table__).values(**values)
