@@ -17,6 +17,7 @@ from app.models import (
     Opinion,
     OrgUnit,
     ProjectApplication,
+    ProjectStatus,
     Role,
     TaskStatus,
     User,
@@ -222,6 +223,8 @@ def test_withdraw_takes_back_a_submission_while_the_next_step_is_untouched(app, 
     assert _notified(app, "s1_principal", "withdrawn") == 1
     assert [o[0] for o in _opinions(app, pid)][-1] == "withdraw"
     assert "task.withdraw" in _audit_actions(app, pid)
+    with app.app_context():  # taken back by the applicant: a draft again, not 已退回修改
+        assert db.session.get(ProjectApplication, pid).status == ProjectStatus.DRAFT
 
 
 @pytest.mark.parametrize("touch", ["claim", "comment", "approve"])

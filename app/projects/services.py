@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import (
     HumanTask,
     InstanceStatus,
+    Opinion,
     OrgType,
     OrgUnit,
     ProcessInstance,
@@ -166,8 +167,16 @@ def refresh_status(project: ProjectApplication, instance: ProcessInstance, open_
     role = open_tasks[0].role if open_tasks else None
     if role in _STATUS_BY_ROLE:
         project.status = _STATUS_BY_ROLE[role]
+    elif project.round == 0 or _last_opinion_action(instance.id) == "withdraw":
+        # A submission the applicant took back (撤回) is theirs to edit again, not 退回 by a reviewer.
+        project.status = ProjectStatus.DRAFT
     else:
-        project.status = ProjectStatus.RETURNED if project.round > 0 else ProjectStatus.DRAFT
+        project.status = ProjectStatus.RETURNED
+
+
+def _last_opinion_action(instance_id: int) -> str | None:
+    return db.session.scalar(select(Opinion.action).where(Opinion.instance_id == instance_id)
+                             .order_by(Opinion.id.desc()).limit(1))
 
 
 def visible_projects_query(user: User) -> Select[Any]:
