@@ -61,7 +61,7 @@ class SchoolRow:
     attendance_total: int = 0
     attendance_attended: int = 0
     credit_teachers: int = 0
-    credits: Decimal = Decimal("0")
+    credits: Decimal = Decimal("0.00")
     grades: dict[str, int] = field(default_factory=dict)
     #: The latest published inspection of the term (the link behind the grade).
     inspection_id: int | None = None
@@ -87,7 +87,7 @@ class TownshipRow:
     attendance_total: int = 0
     attendance_attended: int = 0
     credit_teachers: int = 0
-    credits: Decimal = Decimal("0")
+    credits: Decimal = Decimal("0.00")
     grades: dict[str, int] = field(default_factory=dict)
     orders_open: int = 0
     orders_overdue: int = 0
