@@ -10,14 +10,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from app.access import oversight_paths
+from app.access import oversees, oversight_paths
 from app.dashboards import bp, ledger, services
 from app.dashboards.export import dashboard_workbook
 from app.errors import NotFound
 from app.extensions import db
 from app.models import HumanTask, OrgType, OrgUnit, ProcessInstance, Term, User
 from app.pagination import paginate
-from app.projects.services import visible_schools
 from app.regions import academic_year, region_id_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -86,7 +85,7 @@ def ledger_download():
     """The school's 台帐 for a term: the eight sections of 余教〔2020〕14号, one sheet each."""
     user = current_user._get_current_object()
     school = db.session.get(OrgUnit, request.args.get("school", type=int) or 0)
-    if school is None or school.type != OrgType.SCHOOL or school not in visible_schools(user):
+    if school is None or school.type != OrgType.SCHOOL or not oversees(user, school):
         raise NotFound(_("找不到该学校，或您没有查看权限"))
     term = db.session.get(Term, request.args.get("term", type=int) or 0)
     if term is None or term.region_id != region_id_of(school):
