@@ -15,7 +15,7 @@ CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; 
 def _strict(page) -> None:
     """Serve every page with the strict policy another part of the app will send, so an inline script fails."""
     def handle(route):
-        response = route.fetch()
+        response = route.fetch(max_redirects=0)
         headers = {**response.headers, "content-security-policy": CSP}
         route.fulfill(response=response, headers=headers)
     page.route("**/*", handle)
