@@ -216,11 +216,11 @@ def school_figures(user: User, region_id: int, term: Term, township: OrgUnit | N
                             .join(Attendance, Attendance.activity_id == ActivityRecord.id)
                             .where(ActivityRecord.school_id.in_(ids), ActivityRecord.term_id == term.id)
                             .group_by(ActivityRecord.school_id))
+    # Through the term's batches, so the (batch, status) index does the work.
+    batches = select(CreditBatch.id).where(CreditBatch.school_id.in_(ids), CreditBatch.term_id == term.id)
     credits = _by_school(select(CreditRecord.school_id, func.count(func.distinct(CreditRecord.teacher_id)),
                                 func.sum(CreditRecord.credits))
-                         .join(CreditBatch, CreditBatch.id == CreditRecord.batch_id)
-                         .where(CreditRecord.school_id.in_(ids), CreditBatch.term_id == term.id,
-                                CreditRecord.status == CreditStatus.REGISTERED)
+                         .where(CreditRecord.batch_id.in_(batches), CreditRecord.status == CreditStatus.REGISTERED)
                          .group_by(CreditRecord.school_id))
     grades = db.session.execute(
         select(Inspection.school_id, Inspection.grade, func.count(Inspection.id), func.max(Inspection.id))
