@@ -59,7 +59,7 @@ def seed(app, schools: int, townships: int) -> int:
         admin = db.session.scalars(select(User).where(User.username == "admin")).one()
         center = db.session.scalars(select(OrgUnit).where(OrgUnit.code == "YY-C")).one()
         term = db.session.scalars(select(Term).order_by(Term.start_date)).first()
-        definition = db.session.scalars(select(ProcessDefinition)).first()
+        definition = db.session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == "plan_approval")).first()
         towns = [create_org(f"B-T{t}", f"基准乡镇{t}", None, OrgType.TOWNSHIP, center) for t in range(townships)]
         orgs = [create_org(f"B-S{n}", f"基准学校{n}", None, OrgType.SCHOOL, towns[n % townships]) for n in range(schools)]
         template = ScoreSheetTemplate(region_id=center.parent_id, code="b", name="b", kind="term_end")
@@ -102,7 +102,7 @@ def seed(app, schools: int, townships: int) -> int:
              "status": rng.choice(["in_progress", "closed", "verifying"]), "issued_at": start + timedelta(days=10),
              "overdue": rng.random() < 0.3} for s in ids for _ in range(rng.randint(0, 3))])
         db.session.execute(insert(ProcessInstance), [
-            {"definition_id": definition.id, "process_key": "research_plan", "business_key": f"bench-{s}-{k}",
+            {"definition_id": definition.id, "process_key": "plan_approval", "business_key": f"bench-{s}-{k}",
              "title": "计划", "school_id": s, "starter_id": admin.id, "state": "{}", "serializer_version": "1",
              "status": "completed"} for s in ids for k in range(2)])
         instances = db.session.execute(select(ProcessInstance.id).where(ProcessInstance.business_key.like("bench-%"))).scalars()

@@ -50,7 +50,8 @@ def seed(seed_value: int = 7) -> None:
     center = db.session.scalars(select(OrgUnit).where(OrgUnit.code == "YY-C")).one()
     schools = list(db.session.scalars(select(OrgUnit).where(OrgUnit.type == OrgType.SCHOOL).order_by(OrgUnit.code)))
     terms = list(db.session.scalars(select(Term).order_by(Term.start_date)))[:2]
-    definition = db.session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.id)).first()
+    definitions = {d.key: d for d in db.session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.id))}
+    definition = definitions["credit_registration"]
     template = ScoreSheetTemplate(region_id=region.id, code="t", name="检查表", kind=InspectionKind.TERM_END)
     db.session.add(template)
     teachers = {}
@@ -116,8 +117,8 @@ def seed(seed_value: int = 7) -> None:
                     issued_at=issued, overdue=status == OrderStatus.IN_PROGRESS and rng.random() < 0.6))
             for _ in range(rng.randint(0, 3)):
                 serial += 1
-                key = rng.choice(["project_application", "research_plan"])
-                instance = ProcessInstance(definition_id=definition.id, process_key=key, business_key=f"b{serial}",
+                key = rng.choice(["project_application", "plan_approval"])
+                instance = ProcessInstance(definition_id=definitions[key].id, process_key=key, business_key=f"b{serial}",
                                            title=f"事项{serial}", school_id=school.id, starter_id=admin.id, state="{}",
                                            serializer_version="1")
                 db.session.add(instance)

@@ -154,7 +154,7 @@ def test_step_times_average_the_completed_tasks_of_the_term(app, world, seeded, 
         start = datetime.combine(term.start_date, time(), UTC)
         end = datetime.combine(term.end_date + timedelta(days=1), time(), UTC)
         durations = defaultdict(list)
-        keys = {i.id: i.process_key for i in db.session.scalars(select(ProcessInstance))}
+        keys = {i.id: i.definition.name for i in db.session.scalars(select(ProcessInstance))}
         for t in db.session.scalars(select(HumanTask)):
             if t.completed_at is not None and start <= t.completed_at < end:
                 durations[(keys[t.instance_id], t.name)].append((t.completed_at - t.created_at).total_seconds() / 3600)

@@ -46,7 +46,7 @@ def table_rows(board: Dashboard, table: str) -> tuple[list[str], list[list[Any]]
                 for t in board.totals]
     else:
         header = [_("流程"), _("步骤"), _("已办理数"), _("平均用时（小时）"), _("最长用时（小时）")]
-        rows = [[s.process_key, s.step, s.count, s.avg_hours, s.max_hours] for s in board.steps]
+        rows = [[s.process, s.step, s.count, s.avg_hours, s.max_hours] for s in board.steps]
     return header, rows
 
 

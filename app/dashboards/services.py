@@ -35,6 +35,7 @@ from app.models import (
     OrgType,
     OrgUnit,
     PlanStatus,
+    ProcessDefinition,
     ProcessInstance,
     RectificationOrder,
     ResearchPlan,
@@ -107,6 +108,7 @@ class TownshipRow:
 @dataclass
 class StepRow:
     process_key: str
+    process: str         # the process's name (of its latest definition among the rows)
     step: str
     count: int
     avg_hours: float
@@ -287,12 +289,13 @@ def step_times(user: User, region_id: int, term: Term, township: OrgUnit | None)
     """Average time from a task's creation to its completion, per process and step name."""
     seconds = _seconds(HumanTask.created_at, HumanTask.completed_at)
     stmt = (step_query(user, region_id, term, township)
-            .with_only_columns(ProcessInstance.process_key, HumanTask.name, func.count(HumanTask.id),
-                               func.avg(seconds), func.max(seconds))
+            .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+            .with_only_columns(ProcessInstance.process_key, func.max(ProcessDefinition.name), HumanTask.name,
+                               func.count(HumanTask.id), func.avg(seconds), func.max(seconds))
             .group_by(ProcessInstance.process_key, HumanTask.name)
             .order_by(ProcessInstance.process_key, HumanTask.name))
-    return [StepRow(key, name, int(count), round(float(avg or 0) / 3600, 1), round(float(top or 0) / 3600, 1))
-            for key, name, count, avg, top in db.session.execute(stmt)]
+    return [StepRow(key, process, name, int(count), round(float(avg or 0) / 3600, 1), round(float(top or 0) / 3600, 1))
+            for key, process, name, count, avg, top in db.session.execute(stmt)]
 
 
 def build(user: User, filters: Filters) -> Dashboard:
@@ -322,6 +325,6 @@ def chart_data(board: Dashboard) -> dict[str, Any]:
                    "series": [{"name": _("整改中"), "data": [r.orders_open for r in board.schools]},
                               {"name": _("已逾期"), "data": [r.orders_overdue for r in board.schools]},
                               {"name": _("已销号"), "data": [r.orders_closed for r in board.schools]}]},
-        "steps": {"names": [f"{s.process_key} · {s.step}" for s in board.steps],
+        "steps": {"names": [f"{s.process} · {s.step}" for s in board.steps],
                   "hours": [s.avg_hours for s in board.steps], "label": _("平均用时（小时）")},
     }
