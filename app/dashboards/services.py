@@ -44,8 +44,9 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
+from app.models.user import OVERSIGHT_ROLES
 from app.policy.services import policy_for_term
-from app.regions import current_term, region_terms, term_bounds, user_region_ids
+from app.regions import current_term, region_id_of, region_terms, term_bounds
 
 #: Attendance counted as taking part (as the inspection metric counts it: 自学替代 stands in).
 ATTENDED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.SELF_STUDY)
@@ -143,7 +144,7 @@ class Filters:
 
 # -- scope --------------------------------------------------------------------------------------
 def visible_townships(user: User, region_id: int) -> list[OrgUnit]:
-    """Townships in the region the user may filter by: those in scope, or containing a school in scope."""
+    """Townships of the region inside the user's scope (the township filter's choices)."""
     region = db.session.get(OrgUnit, region_id)
     rows = db.session.scalars(select(OrgUnit).where(
         OrgUnit.type == OrgType.TOWNSHIP, OrgUnit.path.startswith(region.path, autoescape=True),
@@ -164,7 +165,8 @@ def school_scope(user: User, region_id: int, township: OrgUnit | None) -> Select
 
 def resolve(user: User, filters: Filters) -> tuple[int, Term, list[Term], list[OrgUnit], OrgUnit | None]:
     """The region, term and township the dashboard shows (404 for a term or township out of reach)."""
-    regions = user_region_ids(user)
+    # The region of the user's oversight roles (a teacher role elsewhere does not choose the region).
+    regions = sorted({region_id_of(ra.org) for ra in user.roles if ra.role in OVERSIGHT_ROLES})
     if not regions:
         raise NotFound(_("没有可查看的区域"))
     region_id = regions[0]
