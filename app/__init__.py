@@ -84,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.attachments import bp as attachments_bp
     from app.auth import bp as auth_bp
     from app.credits import bp as credits_bp
+    from app.dashboards import bp as dashboards_bp
     from app.inspections import bp as inspections_bp
     from app.instances import bp as instances_bp
     from app.jobs import bp as jobs_bp
@@ -97,7 +98,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, tasks_bp, instances_bp, projects_bp, attachments_bp, admin_bp, notifications_bp,
                policy_bp, plans_bp, activities_bp, credits_bp, teachers_bp, jobs_bp, inspections_bp,
-               rectification_bp):
+               rectification_bp, dashboards_bp):
         app.register_blueprint(bp)
 
     from app.cli import register_commands
@@ -190,6 +191,7 @@ def _register_hooks(app: Flask) -> None:
     @app.context_processor
     def navigation():
         from app.models import ROLE_LABELS, Role
+        from app.models.user import OVERSIGHT_ROLES
         from app.notifications.services import unread_count
         from app.tasks.services import inbox_count
 
@@ -201,6 +203,7 @@ def _register_hooks(app: Flask) -> None:
         return {"nav_inbox_count": count,
                 "nav_unread_count": unread_count(current_user),
                 "nav_is_admin": current_user.has_role(Role.ADMIN),
+                "nav_has_oversight": any(ra.role in OVERSIGHT_ROLES for ra in current_user.roles),
                 "role_labels": ROLE_LABELS,
                 "current_lang": _select_locale()}
 

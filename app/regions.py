@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
+
 from sqlalchemy import select
 
 from app.extensions import db
@@ -67,3 +69,9 @@ def township_of(school: OrgUnit) -> OrgUnit | None:
 def academic_year(term: Term) -> int:
     """学年 of a term: a term starting in August or later belongs to that year, else the year before."""
     return term.start_date.year if term.start_date.month >= 8 else term.start_date.year - 1
+
+
+def term_bounds(term: Term) -> tuple[datetime, datetime]:
+    """The term as a half-open UTC datetime range [first day 00:00, the day after the last day 00:00)."""
+    return (datetime.combine(term.start_date, time(), UTC),
+            datetime.combine(term.end_date + timedelta(days=1), time(), UTC))

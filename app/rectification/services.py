@@ -528,12 +528,26 @@ def get_visible_item(item_id: int, user: User) -> RectificationItem:
     return item
 
 
-def list_orders(user: User, *, status: str | None = None, overdue: bool = False) -> list[RectificationOrder]:
+#: The status filter value that means every issued order not yet closed (整改中, as the dashboard counts).
+OPEN_FILTER = "open"
+
+
+def list_orders(user: User, *, status: str | None = None, overdue: bool = False, school_id: int | None = None,
+                issued_between: tuple[datetime, datetime] | None = None) -> list[RectificationOrder]:
+    """The orders ``user`` may see, filtered; ``status`` may be :data:`OPEN_FILTER`; ``issued_between`` is a
+    half-open range of issue times (a term, as the dashboard counts orders)."""
     stmt = visible_orders_query(user)
-    if status:
+    if status == OPEN_FILTER:
+        stmt = stmt.where(RectificationOrder.status.in_(ACTIVE))
+    elif status:
         stmt = stmt.where(RectificationOrder.status == OrderStatus(status))
     if overdue:
         stmt = stmt.where(RectificationOrder.overdue.is_(True))
+    if school_id:
+        stmt = stmt.where(RectificationOrder.school_id == school_id)
+    if issued_between:
+        stmt = stmt.where(RectificationOrder.issued_at >= issued_between[0],
+                          RectificationOrder.issued_at < issued_between[1])
     return list(db.session.scalars(stmt.options(joinedload(RectificationOrder.school),
                                                 selectinload(RectificationOrder.items))
                                    .order_by(RectificationOrder.updated_at.desc(), RectificationOrder.id.desc())

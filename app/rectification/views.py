@@ -22,6 +22,7 @@ from app.models import (
     OrgUnit,
     RectificationNotice,
     Role,
+    Term,
     User,
 )
 from app.rectification import bp, services
@@ -33,6 +34,7 @@ from app.rectification.forms import (
     NewOrderForm,
     RespondForm,
 )
+from app.regions import term_bounds
 
 EVIDENCE = "rect_item"
 #: Forms repeated once per item carry a prefix; their CSRF token is checked by CSRFProtect for the whole
@@ -91,14 +93,18 @@ def record_context(order, user: User) -> dict[str, Any]:
 def index():
     user = _user()
     status = request.args.get("status") or None
-    if status not in {s.value for s in OrderStatus}:
+    if status not in {s.value for s in OrderStatus} | {services.OPEN_FILTER}:
         status = None
     overdue = request.args.get("overdue") == "1"
+    school_id = request.args.get("school", type=int) or None
+    term = db.session.get(Term, request.args.get("term", type=int) or 0)
+    between = term_bounds(term) if term is not None else None
     form = NewOrderForm()
     form.school_id.choices = choices((s.id, s.name) for s in schools_for_issuer(user))
-    return render_template("rectification/index.html", orders=services.list_orders(user, status=status, overdue=overdue),
-                           statuses=list(OrderStatus), status=status, overdue=overdue, new_form=form,
-                           notices=services.notices_for(user, limit=20))
+    orders = services.list_orders(user, status=status, overdue=overdue, school_id=school_id, issued_between=between)
+    return render_template("rectification/index.html", orders=orders, statuses=list(OrderStatus), status=status,
+                           overdue=overdue, new_form=form, notices=services.notices_for(user, limit=20),
+                           school=db.session.get(OrgUnit, school_id) if school_id else None, term=term)
 
 
 @bp.route("/rectification/new", methods=["POST"])
