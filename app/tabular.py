@@ -17,6 +17,7 @@ from typing import BinaryIO
 
 from flask_babel import gettext as _
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from app.errors import InvalidInput
@@ -112,3 +113,9 @@ class RowError:
     row: int
     label: str
     message: str
+
+
+def set_column_widths(sheet, widths) -> None:
+    """Set an openpyxl sheet's column widths (in characters), from column A on."""
+    for index, width in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width

@@ -10,17 +10,12 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from app.models import CreditRecord, OrgUnit, Teacher
 from app.policy.schema import Policy
+from app.tabular import set_column_widths
 
 SOURCES = {"activity": "校本活动", "declared": "个人申报"}
-
-
-def _widths(sheet, widths: list[int]) -> None:
-    for i, width in enumerate(widths, 1):
-        sheet.column_dimensions[get_column_letter(i)].width = width
 
 
 def registration_workbook(school: OrgUnit, year: int, records: list[CreditRecord], teachers: list[Teacher],
@@ -44,7 +39,7 @@ def registration_workbook(school: OrgUnit, year: int, records: list[CreditRecord
                       r.title, _(SOURCES.get(r.source, r.source)), float(r.hours) if r.hours is not None else None,
                       float(r.credits), r.registered_at.date() if r.registered_at else None])
         sheet.cell(row=sheet.max_row, column=10).number_format = "yyyy-mm-dd"
-    _widths(sheet, [6, 12, 10, 10, 14, 36, 10, 8, 8, 12])
+    set_column_widths(sheet, [6, 12, 10, 10, 14, 36, 10, 8, 8, 12])
     sheet.freeze_panes = "A3"
 
     summary = book.create_sheet(_("汇总"))
@@ -60,7 +55,7 @@ def registration_workbook(school: OrgUnit, year: int, records: list[CreditRecord
         met = "—" if minimum is None else (_("达标") if total >= minimum else _("未达标"))
         summary.append([t.employee_no or "", t.name, t.subject or "", float(total),
                         float(minimum) if minimum is not None else _("不限"), met])
-    _widths(summary, [12, 10, 10, 18, 10, 10])
+    set_column_widths(summary, [12, 10, 10, 18, 10, 10])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from app.credits.export import _widths
 from app.dashboards.services import Dashboard, SchoolRow, TownshipRow
+from app.tabular import set_column_widths
 
 
 def _grades(grades: dict[str, int]) -> str:
@@ -65,7 +65,7 @@ def dashboard_workbook(board: Dashboard, table: str) -> bytes:
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append(row)
-    _widths(sheet, [24, 14] + [12] * (len(header) - 2))
+    set_column_widths(sheet, [24, 14] + [12] * (len(header) - 2))
     sheet.freeze_panes = "A3"
     buffer = io.BytesIO()
     book.save(buffer)

@@ -18,7 +18,6 @@ from openpyxl.styles import Alignment, Font
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
-from app.credits.export import _widths
 from app.extensions import db
 from app.i18n import N_
 from app.inspections.seeds import LEDGER_SECTIONS
@@ -46,6 +45,7 @@ from app.models import (
 from app.models.user import ROLE_LABELS
 from app.policy.schema import SETTINGS
 from app.policy.services import policy_for_term
+from app.tabular import set_column_widths
 
 #: What each role answers for in 校本研修 (余教〔2020〕14号 组织管理).
 DUTIES = {
@@ -69,7 +69,7 @@ def _sheet(book: Workbook, title: str, header: list[str], rows: list[list[Any]],
         sheet.append(row)
     if not rows:
         sheet.append([_("（本学期暂无记录）")])
-    _widths(sheet, widths)
+    set_column_widths(sheet, widths)
     sheet.freeze_panes = "A3"
 
 
@@ -216,7 +216,7 @@ def ledger_workbook(school: OrgUnit, term: Term) -> bytes:
         if extra:
             rows = rows + [[""] * len(header)] + [[_("自查上传的材料")]] + extra
         _sheet(book, f"{n}.{title}", header, rows, widths)
-    _widths(cover, [8, 24, 12, 14])
+    set_column_widths(cover, [8, 24, 12, 14])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

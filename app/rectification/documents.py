@@ -14,7 +14,6 @@ from xml.sax.saxutils import escape
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -27,6 +26,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from app.i18n import N_
 from app.models import RectificationItem, RectificationOrder
 from app.models.base import utcnow
+from app.tabular import set_column_widths
 from app.workdays.calendar import LOCAL_ZONE
 from app.workdays.moments import local_today
 
@@ -105,9 +105,7 @@ def ledger_xlsx(items: Sequence[RectificationItem], overdue: set[int]) -> bytes:
         ws.append([order.school.name, order.doc_number or "", item.seq, item.problem, item.requirement,
                    item.responsible.display_name if item.responsible else "", item.measures, item.deadline,
                    item.completed_on, item.round, _(item.status.label), _("是") if item.id in overdue else _("否")])
-    widths = (18, 22, 6, 40, 40, 10, 40, 12, 12, 6, 12, 8)
-    for index, width in enumerate(widths, 1):
-        ws.column_dimensions[get_column_letter(index)].width = width
+    set_column_widths(ws, (18, 22, 6, 40, 40, 10, 40, 12, 12, 6, 12, 8))
     for row in ws.iter_rows(min_row=3):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
