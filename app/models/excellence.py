@@ -94,6 +94,10 @@ class SelectionRound(TimestampMixin, Base):
     cycle_label: Mapped[str] = mapped_column(String(30))                     # 2025–2026
     quota_count: Mapped[int | None]
     quota_ratio: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))      # percent of the passed pool
+    #: How many a township may nominate (择优推荐); None: no limit.
+    township_quota: Mapped[int | None]
+    #: How many 备选 (reserves) follow the awarded on the list.
+    reserve_count: Mapped[int] = mapped_column(default=2)
     #: Eligibility rule codes (app.excellence.eligibility.RULES), evaluated for every nomination.
     rules: Mapped[list[str]] = mapped_column(JSON, default=list)
     template_id: Mapped[int] = mapped_column(ForeignKey("score_template.id"))

@@ -29,6 +29,8 @@ def upgrade():
     sa.Column('cycle_label', sa.String(length=30), nullable=False),
     sa.Column('quota_count', sa.Integer(), nullable=True),
     sa.Column('quota_ratio', sa.Numeric(precision=5, scale=2), nullable=True),
+    sa.Column('township_quota', sa.Integer(), nullable=True),
+    sa.Column('reserve_count', sa.Integer(), nullable=False),
     sa.Column('rules', sa.JSON(), nullable=False),
     sa.Column('template_id', sa.Integer(), nullable=False),
     sa.Column('aggregation', sa.String(length=20), nullable=False),
