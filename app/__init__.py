@@ -84,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.attachments import bp as attachments_bp
     from app.auth import bp as auth_bp
     from app.credits import bp as credits_bp
+    from app.excellence import bp as excellence_bp
     from app.inspections import bp as inspections_bp
     from app.instances import bp as instances_bp
     from app.jobs import bp as jobs_bp
@@ -97,7 +98,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, tasks_bp, instances_bp, projects_bp, attachments_bp, admin_bp, notifications_bp,
                policy_bp, plans_bp, activities_bp, credits_bp, teachers_bp, jobs_bp, inspections_bp,
-               rectification_bp):
+               rectification_bp, excellence_bp):
         app.register_blueprint(bp)
 
     from app.cli import register_commands
