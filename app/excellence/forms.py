@@ -34,7 +34,7 @@ class RoundForm(BaseForm):
     type = SelectField(_l("评优类型"), choices=choices((t.value, _l(t.label)) for t in RoundType))
     title = StringField(_l("活动名称"), validators=[InputRequired(_l("请填写活动名称")),
                                                   Length(max=100, message=_l("不能超过 100 字"))])
-    level = SelectField(_l("级别"), choices=list(LEVELS.items()))
+    level = SelectField(_l("级别"), choices=choices(LEVELS.items()))
     cycle_label = StringField(_l("周期"), validators=[InputRequired(_l("请填写周期，如 2026–2028")),
                                                      Length(max=30, message=_l("不能超过 30 字"))])
     quota_count = IntegerField(_l("名额（个）"), validators=[
@@ -45,9 +45,10 @@ class RoundForm(BaseForm):
         Optional(), NumberRange(min=1, max=100, message=_l("须为 1 到 100 之间的整数"))])
     reserve_count = IntegerField(_l("备选名额"), default=2, validators=[
         InputRequired(_l("请填写备选名额")), NumberRange(min=0, max=50, message=_l("须为 0 到 50 之间的整数"))])
-    rules = MultiCheckboxField(_l("资格条件（系统自动核验）"), choices=[(c, _l(r.label)) for c, r in RULES.items()])
+    rules = MultiCheckboxField(_l("资格条件（系统自动核验）"), choices=choices((c, _l(r.label)) for c, r in RULES.items()))
     template_id = SelectField(_l("评分表"), choices=[], validators=[InputRequired(_l("请选择评分表"))])
-    aggregation = RadioField(_l("评分汇总方式"), choices=[(k, _l(v)) for k, v in AGGREGATIONS.items()], default="mean")
+    aggregation = RadioField(_l("评分汇总方式"), choices=choices((k, _l(v)) for k, v in AGGREGATIONS.items()),
+                              default="mean")
     expert_ids = MultiCheckboxField(_l("专家组成员"), coerce=int, choices=[])
     apply_start = DateField(_l("申报开始"), validators=[InputRequired(_l("请填写日期"))], format="%Y-%m-%d")
     apply_end = DateField(_l("申报截止"), validators=[InputRequired(_l("请填写日期"))], format="%Y-%m-%d")
@@ -73,8 +74,8 @@ class NominationForm(BaseForm):
 
 
 class CheckForm(BaseForm):
-    result = RadioField(_l("审查结论"), choices=[("complete", _l("材料完整，通过")),
-                                              ("incomplete", _l("材料不完整，退回补正"))],
+    result = RadioField(_l("审查结论"), choices=choices([("complete", _l("材料完整，通过")),
+                                                      ("incomplete", _l("材料不完整，退回补正"))]),
                         validators=[InputRequired(_l("请选择审查结论"))])
     note = TextAreaField(_l("审查意见"), validators=[Length(max=1000, message=_l("不能超过 1000 字"))])
 
@@ -87,7 +88,7 @@ class ObjectionForm(BaseForm):
 
 
 class HandleObjectionForm(BaseForm):
-    decision = RadioField(_l("处理结论"), choices=[(d.value, _l(d.label)) for d in ObjectionDecision],
+    decision = RadioField(_l("处理结论"), choices=choices((d.value, _l(d.label)) for d in ObjectionDecision),
                           validators=[InputRequired(_l("请选择处理结论"))])
     note = TextAreaField(_l("核查情况和处理意见"), validators=[
         InputRequired(_l("请写明核查情况和处理意见")), Length(max=2000, message=_l("不能超过 2000 字"))])

@@ -19,7 +19,7 @@ from app.excellence.forms import (
 )
 from app.excellence.services import NominationInput, RoundInput
 from app.extensions import db
-from app.forms import EmptyForm
+from app.forms import EmptyForm, choices
 from app.models import (
     HumanTask,
     NominationStatus,
@@ -61,9 +61,9 @@ def index():
 
 def _round_form(region_id: int, formdata=None, **data) -> RoundForm:
     form = RoundForm(formdata=formdata, data=data or None)
-    form.template_id.choices = [(str(t.id), t.name) for t in services.score_templates(region_id)]
-    form.expert_ids.choices = [(u.id, f"{u.display_name}（{'、'.join(r.org.display_name for r in u.roles)}）")
-                               for u in services.expert_candidates(region_id)]
+    form.template_id.choices = choices((t.id, t.name) for t in services.score_templates(region_id))
+    form.expert_ids.choices = choices((u.id, f"{u.display_name}（{'、'.join(r.org.display_name for r in u.roles)}）")
+                                      for u in services.expert_candidates(region_id))
     return form
 
 
@@ -178,15 +178,15 @@ def _nomination_form(round_: SelectionRound, user: User, formdata=None, school_i
                      **data) -> NominationForm:
     form = NominationForm(formdata=formdata, data=data or None)
     schools = services.nominee_schools(user, round_)
-    form.school_id.choices = [(s.id, s.name) for s in schools]
+    form.school_id.choices = choices((s.id, s.name) for s in schools)
     chosen = form.school_id.data if formdata is not None else (school_id or (schools[0].id if schools else None))
     projects = list(db.session.scalars(select(ProjectApplication).where(
         ProjectApplication.school_id == chosen, ProjectApplication.status == ProjectStatus.APPROVED)
         .order_by(ProjectApplication.id))) if chosen else []
-    form.project_id.choices = [(0, _("（不涉及项目）"))] + [(p.id, p.title) for p in projects]
+    form.project_id.choices = choices([(0, _("（不涉及项目）"))] + [(p.id, p.title) for p in projects])
     teachers = list(db.session.scalars(select(Teacher).where(Teacher.school_id == chosen, Teacher.active.is_(True))
                                        .order_by(Teacher.id))) if chosen else []
-    form.teacher_ids.choices = [(t.id, t.name) for t in teachers]
+    form.teacher_ids.choices = choices((t.id, t.name) for t in teachers)
     form.is_township = any(services.nominating_org_for(user, s).type == OrgType.TOWNSHIP for s in schools)
     return form
 
@@ -314,7 +314,7 @@ def notice(round_id: int):
         raise NotFound(_("公示不存在"))
     listed = services.listed(round_)
     form = ObjectionForm(formdata=request.form if request.method == "POST" else None)
-    form.nomination_id.choices = [(n.id, n.nominee_name) for n in listed]
+    form.nomination_id.choices = choices((n.id, n.nominee_name) for n in listed)
     status = 200
     if request.method == "POST":
         if form.validate():
