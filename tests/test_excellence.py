@@ -323,3 +323,118 @@ def test_the_notice_period_counts_working_days_across_the_national_day_holiday(a
         clock.set(local(date(2026, 10, 13), 0) + timedelta(seconds=1))
         assert work() == ["done"]
         assert round_.status == RoundStatus.PUBLISHED
+
+
+def test_each_eligibility_rule_reads_the_records_and_says_why(app, world, clock):
+    """立项 and 结题, the latest inspection grade, and the 师德 veto on a nominated person."""
+    from app.excellence import eligibility
+    from app.models import (
+        Inspection,
+        InspectionCampaign,
+        InspectionKind,
+        InspectionStatus,
+        ProjectApplication,
+        ProjectStatus,
+        Teacher,
+        Term,
+    )
+
+    with app.app_context():
+        install_builtin(org("YY").id)
+        add_experts()
+        s1 = org("YY-S1")
+        terms = {t.code: t for t in db.session.scalars(select(Term))}
+        project = ProjectApplication(school_id=s1.id, title="课例研究", status=ProjectStatus.APPROVED,
+                                     start_term_id=terms["2025-2"].id, end_term_id=terms["2026-1"].id,
+                                     created_by_id=user("s1_admin").id)
+        veto = Teacher(school_id=s1.id, name="张老师", ethics_veto=True, ethics_note="违规有偿补课")
+        clean = Teacher(school_id=s1.id, name="王老师")
+        db.session.add_all([project, veto, clean])
+        db.session.flush()
+        nomination = Nomination(round_id=None, school_id=s1.id, project=project, school=s1, teacher_ids=[clean.id],
+                                nominating_org_id=s1.id, summary="x", submitted_by_id=user("s1_admin").id)
+        rules = list(eligibility.RULES)
+        today = date(2026, 12, 1)
+
+        failed = {f["code"]: f["message"] for f in eligibility.evaluate(nomination, rules, today)}
+        assert set(failed) == {"project_concluded", "inspection_passed"}
+        assert "尚未结题" in failed["project_concluded"] and "没有已发布的学期检查" in failed["inspection_passed"]
+
+        template = services.score_templates(org("YY").id)[0]
+        campaign = InspectionCampaign(region_id=org("YY").id, org_id=org("YY-C").id, term_id=terms["2025-2"].id,
+                                      kind=InspectionKind.TERM_END, title="专项检查", template_id=template.id,
+                                      onsite_start=date(2026, 6, 1), onsite_end=date(2026, 6, 5),
+                                      report_due=date(2026, 6, 20), created_by_id=user("city").id)
+        db.session.add(campaign)
+        db.session.flush()
+        db.session.add(Inspection(campaign_id=campaign.id, school_id=s1.id, status=InspectionStatus.PUBLISHED,
+                                  grade="不合格", published_at=datetime(2026, 6, 25, tzinfo=UTC)))
+        nomination.teacher_ids = [clean.id, veto.id]
+        db.session.flush()
+        after = date(2027, 2, 1)   # the project's last term has ended: 结题
+        failed = {f["code"]: f["message"] for f in eligibility.evaluate(nomination, rules, after)}
+        assert set(failed) == {"inspection_passed", "no_ethics_veto"}
+        assert "不合格" in failed["inspection_passed"] and "张老师" in failed["no_ethics_veto"]
+
+        # A later inspection graded 合格 counts; the vetoed teacher is no longer named.
+        db.session.add(Inspection(campaign_id=_campaign_id(campaign, terms),
+                                  school_id=s1.id, status=InspectionStatus.PUBLISHED, grade="合格",
+                                  published_at=datetime(2026, 12, 25, tzinfo=UTC)))
+        nomination.teacher_ids = [clean.id]
+        db.session.flush()
+        assert eligibility.evaluate(nomination, rules, after) == []
+        db.session.rollback()
+
+
+def _campaign_id(first, terms) -> int:
+    """A second campaign (the unique key is campaign + school)."""
+    from app.models import InspectionCampaign, InspectionKind
+
+    second = InspectionCampaign(region_id=first.region_id, org_id=first.org_id, term_id=terms["2026-1"].id,
+                                kind=InspectionKind.TERM_END, title="复查", template_id=first.template_id,
+                                onsite_start=date(2026, 12, 1), onsite_end=date(2026, 12, 2),
+                                report_due=date(2026, 12, 20), created_by_id=first.created_by_id)
+    db.session.add(second)
+    db.session.flush()
+    return second.id
+
+
+def test_a_township_nominates_within_its_quota_with_distinct_ranks(app, world, clock):
+    from app.errors import InvalidInput
+
+    with app.app_context():
+        install_builtin(org("YY").id)
+        add_experts()
+        data = round_input(date(2026, 3, 2))
+        data.township_quota = 2
+        round_ = services.create_round(user("city"), org("YY-C"), data)
+        services.submit_round(user("city"), round_)
+        db.session.commit()
+        decide(round_, "Task_approve_round", "director", {"round_decision": "approve"})
+        town2 = user("town2")
+
+        def nominate(code: str, rank: int | None):
+            return services.nominate(town2, round_, NominationInput(org(code).id, None, [], "推荐理由", rank))
+
+        with pytest.raises(InvalidInput, match="推荐排序"):
+            nominate("YY-S3", None)
+        first = nominate("YY-S3", 1)
+        assert first.nominating_org_id == org("YY-T2").id and first.recommend_rank == 1
+        with pytest.raises(InvalidInput, match="已被使用"):
+            nominate("YY-S4", 1)
+        nominate("YY-S4", 2)
+        with pytest.raises(InvalidInput, match="推荐名额"):
+            nominate("YY-S5", 3)
+        with pytest.raises(Forbidden):      # not in 梨洲街道
+            nominate("YY-S1", 3)
+        clock.set(local(date(2026, 3, 7)))   # after the window
+        with pytest.raises(Conflict, match="不在申报期内"):
+            services.nominate(user("s1_admin"), round_, NominationInput(org("YY-S1").id, None, [], "迟到", None))
+
+
+def test_the_trimmed_mean_drops_one_highest_and_one_lowest_score():
+    scores = [Decimal(v) for v in ("95", "80", "82", "60")]
+    assert services.aggregate_scores(scores, "mean") == Decimal("79.25")
+    assert services.aggregate_scores(scores, "trimmed_mean") == Decimal("81.00")
+    assert services.aggregate_scores(scores[:2], "trimmed_mean") == Decimal("87.50")   # too few to trim
+    assert services.aggregate_scores([], "mean") is None
