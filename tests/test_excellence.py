@@ -438,3 +438,61 @@ def test_the_trimmed_mean_drops_one_highest_and_one_lowest_score():
     assert services.aggregate_scores(scores, "trimmed_mean") == Decimal("81.00")
     assert services.aggregate_scores(scores[:2], "trimmed_mean") == Decimal("87.50")   # too few to trim
     assert services.aggregate_scores([], "mean") is None
+
+
+def test_two_experts_submitting_at_once_both_count_and_the_scores_are_aggregated_once(app, world, clock):
+    """The last two experts submit at the same moment from two connections: both submissions stand and
+    the review closes exactly once (the instance lock serialises them)."""
+    import threading
+
+    from app.models import AuditEvent
+
+    with app.app_context():
+        round_ = start_round(clock, date(2026, 3, 2), quota_count=1)
+        close_window_and_check(clock, round_)
+        marks = {"YY-S1": Decimal("0.9"), "YY-S3": Decimal("0.7"), "YY-S4": Decimal("0.5")}
+        score_all(round_, "expert", marks)
+        round_id = round_.id
+        plans = {}
+        for name in ("exp_s1", "exp_t2"):
+            me = user(name)
+            scores = {a.id: {i.id: i.max_points * marks[a.nomination.school.code] for i in services.leaves(round_)}
+                      for a in services.assignments_of(round_, me)}
+            plans[name] = (open_row(round_, "Task_score", me).id, scores)
+        db.session.commit()
+        db.session.remove()
+
+    barrier = threading.Barrier(2)
+    results: dict[str, str] = {}
+
+    def submit(name: str) -> None:
+        barrier.wait()
+        with app.app_context():
+            try:
+                me = user(name)
+                task_id, scores = plans[name]
+                complete_task(task_id, actor=me, apply=lambda t, r: (
+                    services.save_scores(me, r, scores, {}, submitting=True), Completion({}, "submit"))[1])
+                db.session.commit()
+                results[name] = "ok"
+            except Exception as err:  # noqa: BLE001  (the assertion below shows what went wrong)
+                db.session.rollback()
+                results[name] = repr(err)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit, args=(name,)) for name in plans]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert results == {"exp_s1": "ok", "exp_t2": "ok"}
+    with app.app_context():
+        round_ = db.session.get(SelectionRound, round_id)
+        assert round_.status == RoundStatus.CONFIRMING
+        assert all(a.submitted_at is not None for a in db.session.scalars(select(ExpertAssignment)))
+        steps = [e.detail.get("step") for e in db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "engine.step", AuditEvent.instance_id == round_.instance_id))]
+        assert steps.count("Service_aggregate") == 1
+        assert len(db.session.scalars(select(HumanTask).where(HumanTask.instance_id == round_.instance_id,
+                                                              HumanTask.bpmn_id == "Task_confirm")).all()) == 1
