@@ -4,6 +4,7 @@ is published for objections, and the awards are shown. Bad input keeps what was 
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from app.extensions import db
 from app.inspections.sheets import install_builtin
 from app.jobs.services import run_due_jobs
 from app.models import (
+    Attachment,
     HumanTask,
     Nomination,
     NominationStatus,
@@ -167,11 +169,25 @@ def test_a_round_from_set_up_to_published_results_through_the_pages(app, world, 
     assert "阳明小学" in page and "实名提交异议" in page
     r = teacher.post(f"/excellence/{round_.id}/notice", data={"nomination_id": str(ids["YY-S1"]), "content": ""})
     assert r.status_code == 422
+    r = teacher.post(f"/excellence/{round_.id}/notice", data={
+        "nomination_id": str(ids["YY-S1"]), "content": "活动记录疑似补写", "evidence": "签到表",
+        "file": (io.BytesIO(b"MZ\x90\x00"), "evidence.exe")}, content_type="multipart/form-data")
+    assert r.status_code == 422 and "不支持的文件类型" in r.get_data(as_text=True)
     assert teacher.post(f"/excellence/{round_.id}/notice", data={
-        "nomination_id": str(ids["YY-S1"]), "content": "活动记录疑似补写", "evidence": "签到表"}).status_code == 302
+        "nomination_id": str(ids["YY-S1"]), "content": "活动记录疑似补写", "evidence": "签到表",
+        "file": (io.BytesIO(b"2026-03-03 sign-in sheet"), "签到表.txt")},
+        content_type="multipart/form-data").status_code == 302
     assert teacher.get(f"/excellence/{round_.id}/objections").status_code == 403
     with app.app_context():
         objection_id = db.session.scalars(select(Objection.id)).one()
+        file_id = db.session.scalars(select(Attachment.id).where(Attachment.owner_type == "exc_objection")).one()
+    page = city.get(f"/excellence/{round_.id}/objections/{objection_id}").get_data(as_text=True)
+    assert "签到表.txt" in page
+    assert city.get(f"/excellence/objection-files/{file_id}").data == b"2026-03-03 sign-in sheet"
+    assert teacher.get(f"/excellence/objection-files/{file_id}").status_code == 200
+    for other in (make_browser("s1_admin"), make_browser("expert")):   # the objected school, a panel expert
+        assert other.get(f"/excellence/objection-files/{file_id}").status_code == 404
+        assert other.get(f"/attachments/{file_id}").status_code == 404
     r = city.post(f"/excellence/{round_.id}/objections/{objection_id}", data={"decision": "dismissed", "note": ""})
     assert r.status_code == 422
     assert city.post(f"/excellence/{round_.id}/objections/{objection_id}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import (
     DateField,
     DecimalField,
@@ -85,6 +86,7 @@ class ObjectionForm(BaseForm):
     content = TextAreaField(_l("异议事实和理由"), validators=[
         InputRequired(_l("请写明异议的事实和理由")), Length(max=3000, message=_l("不能超过 3000 字"))])
     evidence = TextAreaField(_l("证据材料（说明、线索或链接）"), validators=[Length(max=3000, message=_l("不能超过 3000 字"))])
+    file = FileField(_l("证据文件（可选）"))
 
 
 class HandleObjectionForm(BaseForm):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.attachments.services import attachments_of, file_path, store_upload
+from app.attachments.views import storage_settings
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.excellence import bp, services
 from app.excellence.eligibility import RULES
@@ -21,6 +23,7 @@ from app.excellence.services import NominationInput, RoundInput
 from app.extensions import db
 from app.forms import EmptyForm, choices
 from app.models import (
+    Attachment,
     HumanTask,
     NominationStatus,
     Objection,
@@ -38,6 +41,9 @@ from app.models import (
 from app.models.base import utcnow
 from app.rectification.policy import local_today
 from app.regions import region_id_of
+
+#: Attachments owned by an objection (its evidence files).
+EVIDENCE = "exc_objection"
 
 
 def _user() -> User:
@@ -313,14 +319,20 @@ def notice(round_id: int):
     if round_.status not in (RoundStatus.NOTICE, RoundStatus.OBJECTIONS, RoundStatus.PUBLISHED):
         raise NotFound(_("公示不存在"))
     listed = services.listed(round_)
-    form = ObjectionForm(formdata=request.form if request.method == "POST" else None)
+    form = ObjectionForm() if request.method == "POST" else ObjectionForm(formdata=None)
     form.nomination_id.choices = choices((n.id, n.nominee_name) for n in listed)
     status = 200
     if request.method == "POST":
         if form.validate():
             try:
-                services.lodge_objection(user, services.get_nomination(round_, form.nomination_id.data),
-                                         form.content.data, form.evidence.data)
+                lodged = services.lodge_objection(user, services.get_nomination(round_, form.nomination_id.data),
+                                                  form.content.data, form.evidence.data)
+                upload = form.file.data
+                if upload and upload.filename:
+                    store_upload(upload.stream, upload.filename, settings=storage_settings(),
+                                 # Not tied to the instance: only the organiser and the objector may download it.
+                                 owner_type=EVIDENCE, owner_id=lodged.id, instance_id=None,
+                                 school_id=round_.org_id, actor=user)
                 db.session.commit()
                 flash(_("异议已提交，组织单位将核查处理"), "success")
                 return redirect(url_for("excellence.notice", round_id=round_id))
@@ -365,8 +377,26 @@ def objection(round_id: int, objection_id: int):
             except InvalidInput as err:
                 db.session.rollback()
                 form.add_error("note", err.message)
-        return render_template("excellence/objection.html", round=round_, item=item, form=form), 422
-    return render_template("excellence/objection.html", round=round_, item=item, form=form)
+        return render_template("excellence/objection.html", round=round_, item=item, form=form,
+                               files=attachments_of(EVIDENCE, item.id)), 422
+    return render_template("excellence/objection.html", round=round_, item=item, form=form,
+                           files=attachments_of(EVIDENCE, item.id))
+
+
+@bp.get("/excellence/objection-files/<int:attachment_id>")
+@login_required
+def objection_file(attachment_id: int):
+    """An objection's evidence file: for the organiser and for whoever lodged the objection."""
+    user = _user()
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.deleted or attachment.owner_type != EVIDENCE:
+        raise NotFound(_("附件不存在"))
+    item = db.session.get(Objection, attachment.owner_id)
+    round_ = services.get_round(item.round_id)
+    if not (services.is_organizer(user, round_) or item.submitter_id == user.id):
+        raise NotFound(_("附件不存在"))
+    return send_file(file_path(storage_settings(), attachment), mimetype=attachment.content_type, as_attachment=True,
+                     download_name=attachment.filename, max_age=0)
 
 
 @bp.get("/excellence/<int:round_id>/results")
