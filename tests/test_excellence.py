@@ -211,6 +211,13 @@ def test_an_ineligible_nominee_with_overdue_rectification_is_refused_with_the_re
         services.check_nomination(user("city"), by_school["YY-S4"], complete=False, note="缺少活动照片")
         db.session.commit()
         assert by_school["YY-S4"].status == NominationStatus.RETURNED   # incomplete: back within the window
+        services.resubmit(user("s4_admin"), by_school["YY-S4"],
+                          NominationInput(org("YY-S4").id, None, [], "补充了活动照片", None))
+        db.session.commit()
+        assert (by_school["YY-S4"].status, by_school["YY-S4"].summary) == (NominationStatus.SUBMITTED, "补充了活动照片")
+        with pytest.raises(Conflict):   # only a returned one can be resubmitted
+            services.resubmit(user("s4_admin"), by_school["YY-S4"],
+                              NominationInput(org("YY-S4").id, None, [], "再改", None))
 
 
 def test_conflict_of_interest_never_assigns_an_expert_to_their_own_school_or_township(app, world, clock):
@@ -298,6 +305,13 @@ def test_an_upheld_objection_disqualifies_the_nominee_and_promotes_the_reserve(a
         assert round_.status == RoundStatus.PUBLISHED
         awards = db.session.scalars(select(Award)).all()
         assert [a.school_id for a in awards] == [reserve.school_id]
+        # The applicants heard when the list went on 公示 (those listed) and when the result came out (all).
+        from app.models import Notification
+
+        heard = {(n.event, db.session.get(User, n.recipient_id).username) for n in db.session.scalars(
+            select(Notification).where(Notification.event.in_(("exc_notice", "exc_result"))))}
+        assert heard == {("exc_notice", "s1_admin"), ("exc_notice", "s3_admin"), ("exc_result", "s1_admin"),
+                         ("exc_result", "s3_admin"), ("exc_result", "s4_admin")}
         assert reserve.next_level is True and winner.next_level is False
         with pytest.raises(Conflict):   # the 公示 is over
             services.lodge_objection(user("s4_teacher"), reserve, "迟到的异议", "")

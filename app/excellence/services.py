@@ -71,6 +71,8 @@ LISTED = (Outcome.AWARDED, Outcome.RESERVE)
 EVENT_TEXT.update({
     "exc_review_reminder": N_("评审截止临近，请尽快完成评分：%(title)s"),
     "exc_objection": N_("公示收到异议，请处理：%(title)s"),
+    "exc_notice": N_("评优名单已进入公示期：%(title)s"),
+    "exc_result": N_("评优结果已公布：%(title)s"),
 })
 
 
@@ -716,6 +718,7 @@ def publish(round_: SelectionRound) -> list[Award]:
         nomination.next_level = seq <= round_.recommend_count
     round_.status = RoundStatus.PUBLISHED
     round_.published_at = now
+    _tell_applicants(round_, "exc_result", [n for n in round_.nominations if n.status == NominationStatus.PASSED])
     return awards
 
 
@@ -764,7 +767,16 @@ def op_open_notice(ctx: OperationContext, params: Mapping[str, Any]) -> dict[str
     round_.notice_start = now
     round_.notice_end = deadline_after_working_days(round_.region_id, now, round_.notice_working_days)
     round_.status = RoundStatus.NOTICE
+    _tell_applicants(round_, "exc_notice", [n for n in ranking(round_) if n.outcome in LISTED])
     return {"notice_end_at": round_.notice_end.isoformat()}
+
+
+def _tell_applicants(round_: SelectionRound, event: str, nominations: list[Nomination]) -> None:
+    """Notify whoever submitted each nomination (once per event and person)."""
+    if round_.instance is None:
+        return
+    for user_id in sorted({n.submitted_by_id for n in nominations}):
+        notify(user_id, event, instance=round_.instance)
 
 
 def op_close_notice(ctx: OperationContext, params: Mapping[str, Any]) -> dict[str, int]:
