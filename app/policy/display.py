@@ -7,6 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from app.policy.schema import (
+    AGGREGATIONS,
     COUNTABLE_STATUSES,
     FUNDING_BASES,
     FUNDING_SCOPES,
@@ -60,6 +61,15 @@ def describe(key: str, value: Any) -> str:
                 + (_("（年度上限 %(cap)s）", cap=i["annual_cap"]) if i.get("annual_cap") else "") for i in value)
         case "plan.min_activities":
             return _("%(n)s 次", n=value)
-        case "deadlines.draft_days" | "deadlines.review_days" | "deadlines.credit_review_days":
+        case "deadlines.draft_days" | "deadlines.review_days" | "deadlines.credit_review_days" \
+                | "excellence.notice_working_days":
             return _("%(n)s 个工作日", n=value)
+        case "excellence.topic_ratio":
+            return f"{value}%"
+        case "excellence.cycle_years":
+            return _("每 %(n)s 年", n=value)
+        case "excellence.unit_quota":
+            return _("%(n)s 个", n=value)
+        case "excellence.aggregation":
+            return _(AGGREGATIONS.get(value, value))
     return str(value)
