@@ -510,3 +510,33 @@ def test_two_experts_submitting_at_once_both_count_and_the_scores_are_aggregated
         assert steps.count("Service_aggregate") == 1
         assert len(db.session.scalars(select(HumanTask).where(HumanTask.instance_id == round_.instance_id,
                                                               HumanTask.bpmn_id == "Task_confirm")).all()) == 1
+
+
+def test_objections_still_open_when_the_notice_ends_hold_the_result_until_handled(app, world, clock):
+    from app.excellence.adapter import ObjectionsHandler
+    from app.excellence.forms import GateForm
+
+    with app.app_context():
+        round_ = run_to_notice(clock, date(2026, 3, 2))
+        winner = services.ranking(round_)[0]
+        objection = services.lodge_objection(user("s3_teacher"), winner, "材料与事实不符", "")
+        db.session.commit()
+        clock.set(round_.notice_end + timedelta(seconds=1))
+        assert "done" in work()
+        assert round_.status == RoundStatus.OBJECTIONS
+        row = open_row(round_, "Task_objections")
+        assert row is not None and not db.session.scalars(select(Award)).all()
+
+        handler = ObjectionsHandler()
+        with app.test_request_context(method="POST", data={"comment": ""}):
+            form = GateForm(meta={"csrf": False})
+            assert not handler.validate(form, row, round_, submitting=True)
+            assert "还有 1 条异议未处理" in form.comment.errors[0]
+        services.handle_objection(user("city"), objection, ObjectionDecision.DISMISSED, "经核查，不属实")
+        db.session.commit()
+        with app.test_request_context(method="POST", data={"comment": ""}):
+            form = GateForm(meta={"csrf": False})
+            assert handler.validate(form, row, round_, submitting=True)
+        decide(round_, "Task_objections", "city")
+        assert round_.status == RoundStatus.PUBLISHED
+        assert [a.nomination_id for a in db.session.scalars(select(Award))] == [winner.id]
