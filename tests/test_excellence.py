@@ -540,3 +540,37 @@ def test_objections_still_open_when_the_notice_ends_hold_the_result_until_handle
         decide(round_, "Task_objections", "city")
         assert round_.status == RoundStatus.PUBLISHED
         assert [a.nomination_id for a in db.session.scalars(select(Award))] == [winner.id]
+
+
+def test_publishing_marks_premium_projects_and_gives_model_schools_a_status_with_validity(app, world, clock):
+    from app.models import ProjectApplication, ProjectStatus
+
+    with app.app_context():
+        install_builtin(org("YY").id)
+        add_experts()
+        s1, s3 = org("YY-S1"), org("YY-S3")
+        premium = services.create_round(user("city"), org("YY-C"), round_input(
+            date(2026, 3, 2), type_=RoundType.PREMIUM_PROJECT, quota_count=1, rules=()))
+        model = services.create_round(user("city"), org("YY-C"), round_input(
+            date(2026, 3, 2), type_=RoundType.MODEL_SCHOOL, quota_count=1, rules=()))
+        projects = [ProjectApplication(school_id=s.id, title=f"{s.short_name}课例研究", status=ProjectStatus.APPROVED,
+                                       created_by_id=user("s1_admin").id) for s in (s1, s3)]
+        db.session.add_all(projects)
+        db.session.flush()
+        for round_, pairs in ((premium, [(s1, projects[0], Outcome.AWARDED), (s3, projects[1], Outcome.RESERVE)]),
+                              (model, [(s1, None, Outcome.AWARDED), (s3, None, Outcome.NOT_AWARDED)])):
+            for rank_, (school, project, outcome) in enumerate(pairs, 1):
+                db.session.add(Nomination(round=round_, school_id=school.id, project=project, nominating_org_id=school.id,
+                                          summary="x", status=NominationStatus.PASSED, final_rank=rank_,
+                                          outcome=outcome, submitted_by_id=user("s1_admin").id))
+        db.session.flush()
+        clock.set(local(date(2026, 4, 20)))
+        services.publish(premium)
+        services.publish(model)
+        db.session.flush()
+        assert [p.is_premium for p in projects] == [True, False]
+        award = db.session.scalars(select(Award).where(Award.round_id == model.id)).one()
+        assert (award.school_id, award.valid_until) == (s1.id, date(2029, 4, 20))   # award_valid_years=3
+        assert premium.status == model.status == RoundStatus.PUBLISHED
+        certificates = [a.certificate_no for a in db.session.scalars(select(Award).order_by(Award.id))]
+        assert len(set(certificates)) == 2
