@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.access import can_act
 from app.attachments.services import attachments_of, file_path, store_upload
 from app.attachments.views import storage_settings
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -154,8 +155,6 @@ def _my_task(round_: SelectionRound, user: User) -> HumanTask | None:
         return None
     rows = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == round_.instance_id,
                                                       HumanTask.status == TaskStatus.OPEN).order_by(HumanTask.id))
-    from app.access import can_act
-
     return next((t for t in rows if can_act(user, t)), None)
 
 
