@@ -85,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.credits import bp as credits_bp
     from app.dashboards import bp as dashboards_bp
+    from app.excellence import bp as excellence_bp
     from app.inspections import bp as inspections_bp
     from app.instances import bp as instances_bp
     from app.jobs import bp as jobs_bp
@@ -98,7 +99,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, tasks_bp, instances_bp, projects_bp, attachments_bp, admin_bp, notifications_bp,
                policy_bp, plans_bp, activities_bp, credits_bp, teachers_bp, jobs_bp, inspections_bp,
-               rectification_bp, dashboards_bp):
+               rectification_bp, dashboards_bp, excellence_bp):
         app.register_blueprint(bp)
 
     from app.cli import register_commands

@@ -81,6 +81,10 @@ def demo_command(host: str, port: int, reset: bool, no_serve: bool) -> None:
 
     seed_inspection_demo()
     db.session.commit()
+    from app.excellence.demo import seed_excellence_demo
+
+    seed_excellence_demo()
+    db.session.commit()
     click.echo("\n研修通演示环境已就绪。所有演示账号的密码均为：" + DEMO_PASSWORD + "\n")
     for username, name, role_text in users:
         click.echo(f"  {username:<16} {name:<8} {role_text}")

@@ -16,6 +16,8 @@ from app.models import (
     ProjectStatus,
     Role,
     RoleAssignment,
+    RoundStatus,
+    SelectionRound,
     TaskStatus,
     User,
 )
@@ -38,7 +40,7 @@ def test_demo_prepares_everything_and_is_idempotent(app):
         roles = set(db.session.scalars(select(RoleAssignment.role)))
         assert roles == set(Role)
         assert db.session.scalar(select(func.count()).select_from(User).join(RoleAssignment).join(OrgUnit).where(
-            in_yuyao)) == 26  # incl. 中心主任 and 财务人员 (issue 4)
+            in_yuyao)) == 27  # incl. 中心主任 and 财务人员 (issue 4), a second expert (issue 5)
         # One region per seed document; every region has its policy.
         assert db.session.scalar(select(func.count()).select_from(OrgUnit).where(OrgUnit.parent_id.is_(None))) == 5
         assert db.session.scalar(select(func.count(func.distinct(PolicyVersion.region_id)))) == 5
@@ -51,6 +53,10 @@ def test_demo_prepares_everything_and_is_idempotent(app):
         drafts = {t.instance.school.code for t in db.session.scalars(select(HumanTask).where(
             HumanTask.status == TaskStatus.OPEN, HumanTask.bpmn_id == "Task_draft"))}
         assert drafts == {f"YY-S{n}" for n in (1, 3, 4, 5, 6)}
+        # A 示范学校 round is open for applications, with an application and a township's nomination.
+        round_ = db.session.scalars(select(SelectionRound)).one()
+        assert round_.status == RoundStatus.OPEN
+        assert sorted((n.school.code, n.recommend_rank) for n in round_.nominations) == [("YY-S1", None), ("YY-S4", 1)]
 
 
 def test_every_demo_login_works(app, make_browser):

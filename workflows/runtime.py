@@ -40,6 +40,9 @@ class ReadyTask:
     name: str
     lane: str | None
     properties: Mapping[str, str] = field(default_factory=dict)
+    #: For a task with the ``assigneeVariable`` property (an instance of a multi-instance task over a
+    #: list of user ids): the value of that variable in the task's data, i.e. whose task it is.
+    assignee_value: Any = None
 
 
 @dataclass(frozen=True)
@@ -101,8 +104,10 @@ def _refusal(spec: Any) -> tuple[str, str] | None:
 def _task_info(task: Any) -> ReadyTask:
     spec = task.task_spec
     props = dict((getattr(spec, "extensions", None) or {}).get("properties", {}))
+    variable = props.get("assigneeVariable")
     return ReadyTask(id=str(task.id), bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
-                     lane=spec.lane, properties=props)
+                     lane=spec.lane, properties=props,
+                     assignee_value=task.data.get(variable) if variable else None)
 
 
 def _wrap(err: SpiffWorkflowException) -> WorkflowError:

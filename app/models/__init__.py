@@ -7,6 +7,20 @@ from app.models.base import Base
 from app.models.calendar import CalendarOverride
 from app.models.cc import CarbonCopy
 from app.models.credit import BatchStatus, CreditBatch, CreditRecord, CreditStatus
+from app.models.excellence import (
+    Award,
+    ExpertAssignment,
+    ExpertScore,
+    Nomination,
+    NominationStatus,
+    Objection,
+    ObjectionDecision,
+    Outcome,
+    RoundExpert,
+    RoundStatus,
+    RoundType,
+    SelectionRound,
+)
 from app.models.inspection import (
     CampaignMember,
     CampaignStatus,
@@ -48,6 +62,18 @@ from app.models.term import Term
 from app.models.user import ROLE_LABELS, ROLE_NAMES, Role, RoleAssignment, User
 
 __all__ = [
+    "Award",
+    "ExpertAssignment",
+    "ExpertScore",
+    "Nomination",
+    "NominationStatus",
+    "Objection",
+    "ObjectionDecision",
+    "Outcome",
+    "RoundExpert",
+    "RoundStatus",
+    "RoundType",
+    "SelectionRound",
     "ACTION_LABELS",
     "ATTENDANCE_LABELS",
     "ActivityRecord",

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Numeric, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.i18n import N_
@@ -75,6 +75,8 @@ class ProjectApplication(TimestampMixin, Base):
     round: Mapped[int] = mapped_column(default=0)   # how many times it has been submitted
     submitted_at: Mapped[datetime | None]
     approved_at: Mapped[datetime | None]
+    #: 精品项目: set when a published 评优 round awards it (the Award row says which round).
+    is_premium: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
 
     school: Mapped[OrgUnit] = relationship()

@@ -7,6 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from app.policy.schema import (
+    AGGREGATIONS,
     COUNTABLE_STATUSES,
     FUNDING_BASES,
     FUNDING_SCOPES,
@@ -64,6 +65,14 @@ def describe(key: str, value: Any) -> str:
             return _("%(n)s 轮", n=value)
         case "deadlines.draft_days" | "deadlines.review_days" | "deadlines.credit_review_days" \
                 | "rectification.ack_days" | "rectification.default_deadline_days" \
-                | "rectification.reminder_days_before":
+                | "rectification.reminder_days_before" | "excellence.notice_working_days":
             return _("%(n)s 个工作日", n=value)
+        case "excellence.topic_ratio":
+            return f"{value}%"
+        case "excellence.cycle_years":
+            return _("每 %(n)s 年", n=value)
+        case "excellence.unit_quota":
+            return _("%(n)s 个", n=value)
+        case "excellence.aggregation":
+            return _(AGGREGATIONS.get(value, value))
     return str(value)

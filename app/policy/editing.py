@@ -12,7 +12,7 @@ from app.policy.schema import DEFAULT_VALUES
 #: Settings stored as decimal strings (JSON has no exact decimals).
 DECIMAL_KEYS = frozenset({"funding.min_ratio", "credit.hours_per_credit_concentrated",
                           "credit.hours_per_credit_distributed", "credit.activity_annual_cap",
-                          "credit.cycle_min", "credit.annual_min"})
+                          "credit.cycle_min", "credit.annual_min", "excellence.topic_ratio"})
 
 
 def dec_str(value: Any) -> str | None:

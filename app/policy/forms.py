@@ -19,6 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.forms import BaseForm, choices
 from app.policy.schema import (
+    AGGREGATIONS,
     COUNTABLE_STATUSES,
     EXPENSE_CATEGORIES,
     FUNDING_BASES,
@@ -109,6 +110,16 @@ class PolicyForm(BaseForm):
     rect_max_rounds = IntegerField(_l("复查不通过最多几轮后移交督导"), validators=[
         InputRequired(_l("请填写轮数")), NumberRange(min=1, max=10, message=_l("须为 1 到 10 轮"))])
 
+    excellence_cycle_years = IntegerField(_l("精品项目、示范学校评选周期（年）"), validators=[
+        InputRequired(_l("请填写年数")), NumberRange(min=1, max=10, message=_l("须为 1 到 10 年"))])
+    excellence_unit_quota = IntegerField(_l("先进单位名额（每学年）"), validators=[
+        InputRequired(_l("请填写名额")), NumberRange(min=1, max=1000, message=_l("须为 1 到 1000 之间的整数"))])
+    excellence_topic_ratio = DecimalField(_l("优秀校级课题推荐县级的比例（百分比）"), places=2, validators=[
+        InputRequired(_l("请填写比例")), NumberRange(min=0.01, max=100, message=_l("须为大于 0、不超过 100 的百分比"))])
+    notice_working_days = IntegerField(_l("公示期（工作日）"), validators=[
+        InputRequired(_l("请填写期限")), NumberRange(min=1, max=30, message=_l("须为 1 到 30 个工作日"))])
+    aggregation = RadioField(_l("专家评分汇总方式"), choices=_labelled(AGGREGATIONS))
+
 
 #: Form field → setting key, for the settings that are a single field.
 FIELD_KEYS = {
@@ -142,6 +153,11 @@ FIELD_KEYS = {
     "rect_deadline_days": "rectification.default_deadline_days",
     "rect_reminder_days": "rectification.reminder_days_before",
     "rect_max_rounds": "rectification.max_rounds",
+    "excellence_cycle_years": "excellence.cycle_years",
+    "excellence_unit_quota": "excellence.unit_quota",
+    "excellence_topic_ratio": "excellence.topic_ratio",
+    "notice_working_days": "excellence.notice_working_days",
+    "aggregation": "excellence.aggregation",
 }
 KEY_FIELDS = {key: field for field, key in FIELD_KEYS.items()} | {
     "schedule.fixed_slots": "slot_weekdays", "credit.items": "credit_items"}

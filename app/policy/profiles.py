@@ -28,6 +28,11 @@ DEFAULT_SOURCES: dict[str, str] = {
     "credit.annual_min": "domain.md §4.1：浙教师〔2016〕71号，每年不少于 24 学分",
     "credit.cycle_start_year": "domain.md §4.1：周期起始学年需与省平台核对",
     "approval.change_levels": "domain.md §3.2：计划变更走简短的审批链",
+    "excellence.cycle_years": "余教〔2020〕14号：市教育局每两年组织开展全市校本研修精品项目的评选和优秀示范学校评定",
+    "excellence.unit_quota": "县教科所指导意见：县教科所每学年推出10所组织校本培训的先进单位",
+    "excellence.topic_ratio": "清教党组〔2023〕2号：将百分之三十的优秀课题纳入县级课题",
+    "excellence.notice_working_days": "domain.md §4.3：公示期常见为 5 或 7 个工作日（种子文件未规定）",
+    "excellence.aggregation": "domain.md §3.5：平均分或去掉最高最低分后平均（种子文件未规定）",
 }
 GENERIC_DEFAULT = "产品默认值（种子文件未规定）"
 

@@ -27,6 +27,7 @@ PLAN_LEVELS = {"organizer": N_("师训站长审核"), "township": N_("乡镇审�
 REVIEW_LEVELS = {"township": N_("乡镇审核"), "city": N_("市级审核")}
 COUNTABLE_STATUSES = {"present": N_("出勤"), "late": N_("迟到"), "self_study": N_("自学替代"), "leave": N_("请假")}
 ACTIVITY_MODES = ("集中", "非集中")
+AGGREGATIONS = {"mean": N_("算术平均"), "trimmed_mean": N_("去掉一个最高分和一个最低分后平均")}
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "rectification.default_deadline_days": (N_("整改"), N_("整改默认期限（工作日）")),
     "rectification.reminder_days_before": (N_("整改"), N_("到期前几个工作日提醒")),
     "rectification.max_rounds": (N_("整改"), N_("复查不通过最多几轮后移交督导")),
+    "excellence.cycle_years": (N_("评优"), N_("精品项目、示范学校评选周期（年）")),
+    "excellence.unit_quota": (N_("评优"), N_("先进单位名额（每学年）")),
+    "excellence.topic_ratio": (N_("评优"), N_("优秀校级课题推荐县级的比例（百分比）")),
+    "excellence.notice_working_days": (N_("评优"), N_("公示期（工作日）")),
+    "excellence.aggregation": (N_("评优"), N_("专家评分汇总方式")),
 }
 
 #: The values of the default profile, from domain.md §4.1 where the seeds are silent.
@@ -119,6 +125,11 @@ DEFAULT_VALUES: dict[str, Any] = {
     "rectification.default_deadline_days": 20,
     "rectification.reminder_days_before": 2,
     "rectification.max_rounds": 3,
+    "excellence.cycle_years": 2,
+    "excellence.unit_quota": 10,
+    "excellence.topic_ratio": "30",
+    "excellence.notice_working_days": 5,
+    "excellence.aggregation": "mean",
 }
 
 
@@ -216,6 +227,26 @@ class Policy:
     def annual_min(self) -> Decimal | None:
         return _decimal(self.values["credit.annual_min"])
 
+    @property
+    def excellence_cycle_years(self) -> int:
+        return int(self.values["excellence.cycle_years"])
+
+    @property
+    def excellence_unit_quota(self) -> int:
+        return int(self.values["excellence.unit_quota"])
+
+    @property
+    def excellence_topic_ratio(self) -> Decimal:
+        return Decimal(str(self.values["excellence.topic_ratio"]))
+
+    @property
+    def notice_working_days(self) -> int:
+        return int(self.values["excellence.notice_working_days"])
+
+    @property
+    def aggregation(self) -> str:
+        return self.values["excellence.aggregation"]
+
     def cycle_of(self, year: int) -> tuple[int, int]:
         """The first and last academic year of the credit cycle that contains ``year``."""
         offset = (year - self.cycle_start_year) % self.cycle_years
@@ -286,6 +317,17 @@ def validate_values(values: Mapping[str, Any]) -> dict[str, str]:
     cycle_min = _decimal(v["credit.cycle_min"])
     if cycle_min is None or cycle_min <= 0:
         errors["credit.cycle_min"] = N_("须为正数")
+    if not isinstance(v["excellence.cycle_years"], int) or not 1 <= v["excellence.cycle_years"] <= 10:
+        errors["excellence.cycle_years"] = N_("须为 1 到 10 年")
+    if not isinstance(v["excellence.unit_quota"], int) or not 1 <= v["excellence.unit_quota"] <= 1000:
+        errors["excellence.unit_quota"] = N_("须为 1 到 1000 之间的整数")
+    topic_ratio = _decimal(v["excellence.topic_ratio"])
+    if topic_ratio is None or not Decimal("0") < topic_ratio <= Decimal("100"):
+        errors["excellence.topic_ratio"] = N_("须为大于 0、不超过 100 的百分比")
+    if not isinstance(v["excellence.notice_working_days"], int) or not 1 <= v["excellence.notice_working_days"] <= 30:
+        errors["excellence.notice_working_days"] = N_("须为 1 到 30 个工作日")
+    if v["excellence.aggregation"] not in AGGREGATIONS:
+        errors["excellence.aggregation"] = N_("请选择汇总方式")
     annual = _decimal(v["credit.annual_min"])
     if v["credit.annual_min"] not in (None, "") and (annual is None or annual <= 0):
         errors["credit.annual_min"] = N_("须为正数，或留空表示不限")

@@ -189,6 +189,12 @@ def sync_human_tasks(instance: ProcessInstance, runtime: WorkflowRuntime, *,
         role = LANE_ROLES.role_for(t.lane)
         if role is None:
             raise ConfigurationError(_("任务「%(task)s」所在车道「%(lane)s」不对应任何角色", task=t.name, lane=t.lane))
+        if t.assignee_value is not None:
+            # One instance of a multi-instance task per person (专家评分): the row is theirs alone.
+            row = _personal_row(instance, t, role, now, _due_at(t.properties, now, region_id))
+            open_rows.append(row)
+            created.append(row)
+            continue
         org_id = resolve_candidate_org(instance.school, role)
         due_at = _due_at(t.properties, now, region_id)
         step_key = uuid4().hex
@@ -211,6 +217,18 @@ def sync_human_tasks(instance: ProcessInstance, runtime: WorkflowRuntime, *,
         open_rows.append(row)
         created.append(row)
     return SyncResult(open_rows, created, cancelled)
+
+
+def _personal_row(instance: ProcessInstance, t: ReadyTask, role: str, now: datetime,
+                  due_at: datetime | None) -> HumanTask:
+    """The row of a task whose ``assigneeVariable`` names its user: assigned to them, at the org where
+    they hold the lane's role (the instance's school when they hold it nowhere, e.g. a guest expert)."""
+    user = db.session.get(User, int(t.assignee_value))
+    if user is None or not user.active:
+        raise ConfigurationError(_("任务「%(task)s」的办理人（用户 %(id)s）不存在或已停用", task=t.name,
+                                   id=t.assignee_value))
+    org_id = next((r.org_id for r in user.roles if r.role == Role(role)), instance.school_id)
+    return _new_row(instance, t, role, org_id, user, now, due_at, uuid4().hex)
 
 
 def _sign_members(role: str, org_id: int) -> list[User]:
