@@ -23,6 +23,7 @@ from app.models.inspection import (
     TeamRole,
 )
 from app.models.job import Job, JobStatus
+from app.models.login_attempt import LoginFailure
 from app.models.notification import EmailMode, EmailStatus, Notification, NotificationPreference
 from app.models.org import OrgType, OrgUnit
 from app.models.plan import BudgetLine, PlanKind, PlannedActivity, PlanStatus, ResearchPlan
@@ -48,6 +49,7 @@ from app.models.term import Term
 from app.models.user import ROLE_LABELS, ROLE_NAMES, Role, RoleAssignment, User
 
 __all__ = [
+    "LoginFailure",
     "ACTION_LABELS",
     "ATTENDANCE_LABELS",
     "ActivityRecord",
