@@ -35,7 +35,7 @@ def login_blocked(username: str, address: str) -> int | None:
         count, oldest = db.session.execute(
             select(func.count(), func.min(LoginFailure.at)).where(column == value, LoginFailure.at > since)).one()
         if count >= limit and oldest is not None:
-            minutes = max(1, int((oldest + window - utcnow()).total_seconds() // 60) + 1)
+            minutes = max(1, -int(-(oldest + window - utcnow()).total_seconds() // 60))
             wait = max(wait or 0, minutes)
     return wait
 
