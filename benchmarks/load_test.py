@@ -219,9 +219,9 @@ def consistency(database: str, expected_new_completions: int, completed_before: 
             if ready != live.get(instance.id, set()):
                 problems.append(f"instance {instance.id}: engine READY {sorted(ready)} != 待办 rows "
                                 f"{sorted(live.get(instance.id, set()))}")
-            if (instance.status == InstanceStatus.COMPLETED) != runtime.is_completed():
+            if (instance.status == InstanceStatus.COMPLETED) != runtime.is_completed:
                 problems.append(f"instance {instance.id}: status {instance.status} but engine completed="
-                                f"{runtime.is_completed()}")
+                                f"{runtime.is_completed}")
         twice = db.session.execute(select(HumanTask.instance_id, HumanTask.bpmn_id, func.count()).where(
             HumanTask.status == TaskStatus.COMPLETED).group_by(HumanTask.instance_id, HumanTask.bpmn_id)
             .having(func.count() > 1)).all()
