@@ -178,6 +178,20 @@ def _register_hooks(app: Flask) -> None:
         audit.current_ip.set(request.remote_addr)
 
     @app.before_request
+    def refuse_nul_characters():
+        # No form a person fills in contains NUL, and PostgreSQL text cannot store it: refuse the
+        # request as a whole instead of failing half-way through a command.
+        fields = [*request.args.items(multi=True)]
+        if request.method in ("POST", "PUT", "PATCH"):
+            fields += [*request.form.items(multi=True)]
+            fields += [(key, f.filename or "") for key, f in request.files.items(multi=True)]
+        if any("\x00" in key or "\x00" in value for key, value in fields):
+            from flask import abort
+
+            abort(400)
+        return None
+
+    @app.before_request
     def choose_transaction_kind():
         from flask import g
 

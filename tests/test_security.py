@@ -133,3 +133,14 @@ def test_oversized_request_is_refused_with_a_message(app, world, make_browser):
     r = user.client.post("/teachers/import", data=body, content_type="multipart/form-data; boundary=b")
     assert r.status_code == 413
     assert "上传的内容过大" in r.get_data(as_text=True)
+
+
+def test_nul_characters_are_refused_before_any_write(app, world, make_browser, browser):
+    r = browser.post("/login", data={"username": "city\x00", "password": "x"})
+    assert r.status_code == 400
+    admin = make_browser("s1_admin")
+    r = admin.post(f"/teachers/new?school={world.orgs['YY-S1']}", data={"name": "张\x00敏"})
+    assert r.status_code == 400
+    assert admin.get("/teachers?q=%00").status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == 0
