@@ -206,6 +206,10 @@ def main() -> None:
     if args.seed_only:
         seed(dict(os.environ), args.townships, args.schools, args.backlog)
         return
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)  # `kill` tears the topology down like Ctrl+C
     with Topology(args.database, townships=args.townships, schools_per_township=args.schools,
                   backlog=args.backlog) as topo:
         print(f"logins: l<t>_<s>_admin / l<t>_<s>_principal / lt<t> / city, password {LOAD_PASSWORD}")

@@ -108,3 +108,4 @@ def test_teacher_import_survives_any_file(app, world, make_browser, payload, nam
     assert r.status_code in (302, 422)
     if r.status_code == 422:
         assert _teachers(app, school) == before
+
