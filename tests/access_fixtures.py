@@ -52,7 +52,9 @@ PERSONAS = {
 
 
 def _first(stmt):
-    return db.session.scalars(stmt.limit(1)).first()
+    """The row with the lowest id (the same one on SQLite and PostgreSQL)."""
+    entity = stmt.column_descriptions[0]["entity"]
+    return db.session.scalars(stmt.order_by(*entity.__mapper__.primary_key).limit(1)).first()
 
 
 def _upload(owner_type: str, owner_id: int, instance_id: int | None, school_id: int, actor: User) -> int:
@@ -93,7 +95,8 @@ def build(bpmn_dir, password_method: str) -> SimpleNamespace:
         record=record.id, inspection=inspection.id, campaign=_first(select(InspectionCampaign)).id,
         template=_first(select(ScoreSheetTemplate)).id, order=order.id, item=item.id,
         score_item=score_item.id,
-        teacher=_first(select(Teacher).where(Teacher.school_id == school.id)).id,
+        # The teacher record of s2_teacher, so that "teacher.own" is that teacher's own record.
+        teacher=_first(select(Teacher).where(Teacher.user_id == users["s2_teacher"].id)).id,
         process_key=definition.key, version=definition.version,
         project_file=_upload("project", project.id, project.instance_id, school.id, admin),
         activity_file=_upload("activity", record.id, plan.instance_id, school.id, admin),
