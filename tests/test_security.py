@@ -87,6 +87,7 @@ def test_production_session_cookie_is_secure_httponly_samesite(app, world):
     with prod.app_context():
         assert db.session.scalar(select(User.must_change_password).where(User.username == "city")) is True
         db.session.remove()
+        db.engine.dispose()  # this app's own pool: close its connections before the tables are emptied
 
 
 def test_development_keeps_demo_passwords(app, world, make_browser):
