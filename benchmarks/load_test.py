@@ -248,7 +248,8 @@ def run(base: str, database: str, args) -> int:
     stats = Stats()
     stop = threading.Event()
     threads = []
-    codes = sorted(schools, key=lambda c: (int(c[2:].split("-S")[0]), int(c.split("-S")[1])))
+    # Round-robin over the townships, so that every township's reviewer has work.
+    codes = sorted(schools, key=lambda c: (int(c.split("-S")[1]), int(c[2:].split("-S")[0])))
     for code in codes[:args.admins]:
         t, s = code[2:].split("-S")
         threads.append(threading.Thread(target=school_admin, args=(base, stats, f"l{t}_{s}_admin", schools[code],
