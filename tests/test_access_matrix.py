@@ -104,3 +104,24 @@ def test_every_state_changing_route_needs_the_csrf_token(app, matrix_world):
             url = url_for(endpoint, **MATRIX[endpoint].params(matrix_world))
             r = b.client.post(url, data={})
             assert r.status_code == 400, f"{endpoint} accepted a POST without CSRF token ({r.status_code})"
+
+
+DOWNLOADS = ["attachments.download", "inspections.material", "rectification.evidence", "rectification.notice_download",
+             "rectification.ledger_download", "credits.export", "admin.audit_export", "teachers.template",
+             "activities.attendance_template"]
+
+
+def test_every_download_is_an_attachment(app, matrix_world):
+    """Files are never rendered by the browser in the app's origin: each download route answers with
+    Content-Disposition: attachment and nosniff."""
+    b = Browser(app.test_client())
+    b.login("admin")
+    city = Browser(app.test_client())
+    city.login("city")
+    with app.test_request_context():
+        urls = {ep: url_for(ep, **MATRIX[ep].params(matrix_world)) for ep in DOWNLOADS}
+    for endpoint, url in urls.items():
+        r = (b if "admin" in MATRIX[endpoint].allowed else city).get(url)
+        assert r.status_code == 200, endpoint
+        assert r.headers["Content-Disposition"].startswith("attachment"), endpoint
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
