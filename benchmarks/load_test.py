@@ -164,6 +164,22 @@ def _completed(stats: Stats, r, what: str) -> None:
         stats.error(f"{what}: HTTP {r.status}")
 
 
+def cpu_seconds(match) -> float:
+    """User+system CPU seconds of the processes ``match(comm, pgrp)`` selects (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        comm = text[text.index("(") + 1:text.rindex(")")]
+        fields = text[text.rindex(")") + 2:].split()
+        if match(comm, int(fields[2])):
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -243,7 +259,7 @@ def consistency(database: str, expected_new_completions: int, completed_before: 
     return problems
 
 
-def run(base: str, database: str, args) -> int:
+def run(base: str, database: str, args, web_pgid: int | None = None) -> int:
     schools, terms = directory(database)
     stats = Stats()
     stop = threading.Event()
@@ -268,20 +284,32 @@ def run(base: str, database: str, args) -> int:
         thread.start()
     # Logins are part of the run but not of the measured window.
     time.sleep(3)
+
+    def cpu() -> tuple[float, float, float]:
+        web = cpu_seconds(lambda comm, pgrp: pgrp == web_pgid) if web_pgid else 0.0
+        return web, cpu_seconds(lambda comm, pgrp: comm.startswith("postgres")), sum(os.times()[:2])
+
     with stats.lock:
         stats.completions = 0
         start_latency = {k: len(v) for k, v in stats.latency.items()}
+    cpu_before = cpu()
     started = time.perf_counter()
     time.sleep(args.duration)
     with stats.lock:
         measured = stats.completions
     elapsed = time.perf_counter() - started
+    cpu_used = [after - before for after, before in zip(cpu(), cpu_before, strict=True)]
     stop.set()
     for thread in threads:
         thread.join(timeout=120)
 
     print(f"\ncompletions: {measured} in {elapsed:.1f} s = {measured / elapsed:.1f} completions/s "
           f"(target ≥ 150/s)")
+    if measured:
+        web, pg, client = (1000 * c / measured for c in cpu_used)
+        print(f"CPU per completion: web {web:.0f} ms, PostgreSQL (every backend on the server) {pg:.0f} ms, "
+              f"load generator {client:.0f} ms "
+              f"(machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end)")
     print(f"errors: {len(stats.errors)}   conflicts (409 already handled, not errors): {stats.conflicts}")
     for text in stats.errors[:10]:
         print("  ", text)
@@ -314,7 +342,7 @@ def main() -> None:
         sys.exit(run(args.url, args.database, args))
     with Topology(args.database, web_workers=args.web_workers, threads=args.threads, townships=args.townships,
                   schools_per_township=args.schools, backlog=args.backlog) as topo:
-        code = run(topo.url, args.database, args)
+        code = run(topo.url, args.database, args, web_pgid=topo.procs[0].pid)
     sys.exit(code)
 
 
