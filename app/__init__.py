@@ -27,6 +27,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("YANXIU")
     if config_overrides:
         app.config.update(config_overrides)
+    _apply_environment(app)
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -34,6 +35,28 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     _register_hooks(app)
     _register_template_helpers(app)
     return app
+
+
+def _apply_environment(app: Flask) -> None:
+    """Production settings, and the refusal to run production with the demo secret key."""
+    from app.config import DEFAULT_SECRET_KEY
+
+    production = app.config.get("ENV") == "production"
+    if production and (not app.config.get("SECRET_KEY") or app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY
+                       or len(str(app.config["SECRET_KEY"])) < 16):
+        raise RuntimeError("YANXIU_ENV=production needs its own YANXIU_SECRET_KEY (at least 16 characters), "
+                           "e.g. python3 -c 'import secrets; print(secrets.token_hex(32))'")
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        app.config["SESSION_COOKIE_SECURE"] = production
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        # A whole request may carry one attachment plus the form around it.
+        app.config["MAX_CONTENT_LENGTH"] = int(app.config["ATTACHMENT_MAX_BYTES"]) + 1024 * 1024
 
 
 def _select_locale() -> str:
@@ -86,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.credits import bp as credits_bp
     from app.dashboards import bp as dashboards_bp
     from app.excellence import bp as excellence_bp
+    from app.health import bp as health_bp
     from app.inspections import bp as inspections_bp
     from app.instances import bp as instances_bp
     from app.jobs import bp as jobs_bp
@@ -99,7 +123,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, tasks_bp, instances_bp, projects_bp, attachments_bp, admin_bp, notifications_bp,
                policy_bp, plans_bp, activities_bp, credits_bp, teachers_bp, jobs_bp, inspections_bp,
-               rectification_bp, dashboards_bp, excellence_bp):
+               rectification_bp, dashboards_bp, excellence_bp, health_bp):
         app.register_blueprint(bp)
 
     from app.cli import register_commands
@@ -156,6 +180,20 @@ def _register_hooks(app: Flask) -> None:
         audit.current_ip.set(request.remote_addr)
 
     @app.before_request
+    def refuse_nul_characters():
+        # No form a person fills in contains NUL, and PostgreSQL text cannot store it: refuse the
+        # request as a whole instead of failing half-way through a command.
+        fields = [*request.args.items(multi=True)]
+        if request.method in ("POST", "PUT", "PATCH"):
+            fields += [*request.form.items(multi=True)]
+            fields += [(key, f.filename or "") for key, f in request.files.items(multi=True)]
+        if any("\x00" in key or "\x00" in value for key, value in fields):
+            from flask import abort
+
+            abort(400)
+        return None
+
+    @app.before_request
     def choose_transaction_kind():
         from flask import g
 
@@ -187,6 +225,7 @@ def _register_hooks(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", app.config["CONTENT_SECURITY_POLICY"])
         return response
 
     @app.context_processor

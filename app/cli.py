@@ -107,9 +107,11 @@ def register_commands(app: Flask) -> None:
     from app.jobs.cli import worker_command
     from app.notifications.cli import notify_command
     from app.processes.bpmn_cli import bpmn_group
+    from app.serve import serve_command
 
     app.cli.add_command(deploy_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(bpmn_group)
     app.cli.add_command(notify_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(serve_command)

@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import os
 
+#: The secret key the demo and the tests use; a production app refuses to start with it.
+DEFAULT_SECRET_KEY = "dev-only-secret-change-me"
+
 
 class Defaults:
+    #: ``production`` (YANXIU_ENV=production) turns on the checks and settings of a real deployment:
+    #: a secret key of its own, Secure cookies, forced change of weak and demo passwords.
+    ENV = "development"
     #: SQLAlchemy URL. SQLite is the embedded default; PostgreSQL (postgresql+psycopg://) in production.
     SQLALCHEMY_DATABASE_URI = "sqlite:///" + os.path.abspath("instance/yanxiu.sqlite")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     #: Must be overridden in production (YANXIU_SECRET_KEY); the demo and tests use this one.
-    SECRET_KEY = "dev-only-secret-change-me"
+    SECRET_KEY = DEFAULT_SECRET_KEY
     #: Where attachments are stored: <ATTACHMENT_ROOT>/instances/<instance id>/<sha256>.
     ATTACHMENT_ROOT = os.path.abspath("instance/files")
     #: Largest accepted attachment, in bytes (20 MB).
@@ -40,3 +46,20 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: Secure cookies: None means "on in production" (set YANXIU_SESSION_COOKIE_SECURE=false only when
+    #: the browser reaches the app over plain HTTP, e.g. a loopback benchmark).
+    SESSION_COOKIE_SECURE = None
+    #: Reverse proxies in front of the app (YANXIU_TRUSTED_PROXIES=1 behind nginx): their
+    #: X-Forwarded-For/-Proto give the client address (audit, login limit) and the scheme.
+    TRUSTED_PROXIES = 0
+    #: Login rate limit: this many failures within the window block further tries for the account, or
+    #: from the address, until the oldest failure leaves the window.
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    LOGIN_FAILURE_WINDOW_MINUTES = 15
+    #: Content-Security-Policy sent with every response: no inline script; inline style attributes are
+    #: allowed for computed widths (progress bars).
+    CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                               "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+                               "frame-ancestors 'none'")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -62,10 +63,13 @@ def _raw_rows(data: bytes, extension: str) -> Iterable[list[object]]:
         return csv.reader(io.StringIO(_decode(data)))
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, ValueError, OSError) as err:
+        sheet = workbook.worksheets[0]
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, IndexError, OSError,
+            SyntaxError) as err:
+        # Whatever a damaged or disguised upload makes openpyxl raise (zip, XML parse errors are
+        # SyntaxError subclasses) is the user's file, not our failure.
         raise InvalidInput(_("无法读取该 Excel 文件，请确认是 .xlsx 格式"), field="file") from err
-    sheet = workbook.worksheets[0]
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
 def read_table(stream: BinaryIO, filename: str, columns: Mapping[str, Iterable[str]],

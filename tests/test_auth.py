@@ -68,14 +68,20 @@ def test_change_password(app, world, make_browser):
     r = user.post("/account/password", data={"current_password": world.password, "new_password": "abcdefgh",
                                              "confirm": "abcdefgh"})
     assert field_errors(r.get_data(as_text=True), "new_password") == ["新密码须同时包含字母和数字"]
-    r = user.post("/account/password", data={"current_password": world.password, "new_password": "abc12345",
-                                             "confirm": "abc12346"})
+    r = user.post("/account/password", data={"current_password": world.password, "new_password": "tide7harbor",
+                                             "confirm": "tide7harbor2"})
     assert field_errors(r.get_data(as_text=True), "confirm") == ["两次输入的新密码不一致"]
-    r = user.post("/account/password", data={"current_password": world.password, "new_password": "abc12345",
-                                             "confirm": "abc12345"})
+    for common in ("abc12345", "Yanxiu2026", "s1_admin99"):
+        r = user.post("/account/password", data={"current_password": world.password, "new_password": common,
+                                                 "confirm": common})
+        assert r.status_code == 422
+        assert field_errors(r.get_data(as_text=True), "new_password") in (
+            ["该密码过于常见（如演示密码），请换一个"], ["密码不能包含用户名"])
+    r = user.post("/account/password", data={"current_password": world.password, "new_password": "tide7harbor",
+                                             "confirm": "tide7harbor"})
     assert r.status_code == 302
     fresh = make_browser()
-    fresh.login("s1_admin", "abc12345")
+    fresh.login("s1_admin", "tide7harbor")
 
 
 def test_forced_password_change(app, world, make_browser):

@@ -19,7 +19,12 @@ def login():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        user = authenticate(form.username.data, form.password.data)
+        address = request.remote_addr or ""
+        wait = services.login_blocked(form.username.data, address)
+        if wait is not None:
+            form.add_error("password", _("登录失败次数过多，请 %(minutes)s 分钟后再试", minutes=wait))
+            return render_template("auth/login.html", form=form), 429
+        user = authenticate(form.username.data, form.password.data, address)
         if user is None:
             db.session.commit()  # keep the failed-login audit event
             form.add_error("password", _("用户名或密码不正确"))

@@ -37,6 +37,7 @@ from app.models.inspection import (
     TeamRole,
 )
 from app.models.job import Job, JobStatus
+from app.models.login_attempt import LoginFailure
 from app.models.notification import EmailMode, EmailStatus, Notification, NotificationPreference
 from app.models.org import OrgType, OrgUnit
 from app.models.plan import BudgetLine, PlanKind, PlannedActivity, PlanStatus, ResearchPlan
@@ -74,6 +75,7 @@ __all__ = [
     "RoundStatus",
     "RoundType",
     "SelectionRound",
+    "LoginFailure",
     "ACTION_LABELS",
     "ATTENDANCE_LABELS",
     "ActivityRecord",
