@@ -11,6 +11,8 @@ from sqlalchemy import select
 from app.attachments.services import store_upload
 from app.attachments.views import storage_settings
 from app.demo import seed_demo, seed_sample_applications
+from app.excellence import services as excellence
+from app.excellence.demo import seed_excellence_demo
 from app.extensions import db
 from app.inspections.demo import seed_inspection_demo
 from app.models import (
@@ -30,14 +32,18 @@ from app.models import (
     SavedFilter,
     ScoreItem,
     ScoreSheetTemplate,
+    SelectionRound,
     SelfCheckEntry,
     TaskStatus,
     Teacher,
     User,
 )
+from app.models.base import utcnow
 from app.plans.demo import seed_planning_demo
 from app.processes.services import deploy_directory
 from app.rectification.views import EVIDENCE
+from app.regions import current_term
+from app.workdays.moments import local_today
 
 #: persona -> username. "own" is YY-S2 and its township (阳明); "other" is YY-S3 under 梨洲.
 PERSONAS = {
@@ -72,6 +78,8 @@ def build(bpmn_dir, password_method: str) -> SimpleNamespace:
     db.session.commit()
     seed_inspection_demo()
     db.session.commit()
+    seed_excellence_demo()
+    db.session.commit()
     users = {u.username: u for u in db.session.scalars(select(User))}
     orgs = {o.code: o for o in db.session.scalars(select(OrgUnit))}
     school = orgs["YY-S2"]
@@ -90,6 +98,11 @@ def build(bpmn_dir, password_method: str) -> SimpleNamespace:
                                           HumanTask.status == TaskStatus.OPEN))
     definition = _first(select(ProcessDefinition).where(ProcessDefinition.key == "project_application"))
     admin = users["s2_admin"]
+    # The demo round is open for applications; the own school applies too, so that its nomination is "own".
+    round_ = _first(select(SelectionRound))
+    nomination = excellence.nominate(admin, round_, excellence.NominationInput(
+        school.id, None, [], "以课例研究为主线开展校本研修。", None))
+    term = current_term(orgs["YY"].id, local_today(utcnow()))
     ns = SimpleNamespace(
         school=school.id, project=project.id, instance=project.instance_id, task=task.id, plan=plan.id,
         record=record.id, inspection=inspection.id, campaign=_first(select(InspectionCampaign)).id,
@@ -106,6 +119,7 @@ def build(bpmn_dir, password_method: str) -> SimpleNamespace:
         saved_filter=SavedFilter(owner_id=users["town1"].id, name="我的筛选", criteria={}),
         override=_first(select(CalendarOverride)),
         job=_first(select(Job)),
+        round=round_.id, nomination=nomination.id, term=term.id,
     )
     db.session.add(ns.saved_filter)
     db.session.flush()

@@ -24,6 +24,10 @@ STAFF = frozenset({"city", "inspector", "center_head", "finance", "expert", "adm
 LOGGED_IN = SCHOOL_ALL | TEACHERS | TOWNSHIPS | STAFF
 EVERYONE = LOGGED_IN | {"anon"}
 OVERSEE_OWN = SCHOOL_OWN | {"township.own"} | CENTRE
+#: Dashboards: the centre sees the region, a township its own schools, a school its own row.
+DASHBOARD = SCHOOL_ALL | TOWNSHIPS | CENTRE
+#: The organiser of the demo 评优 round: the city reviewer at the centre, and the region's admin.
+ORGANISER = frozenset({"city", "admin"})
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,30 @@ MATRIX: dict[str, Entry] = {
     "credits.start": e(OVERSEE_OWN | {'principal.other', 'school_admin.other', 'township.other'}),
     "credits.teacher": e(OVERSEE_OWN | {'teacher.own'}, lambda f: {"teacher_id": f.teacher}),
     "credits.withdraw": e((), lambda f: {"record_id": 0}),
+    "dashboards.export": e(DASHBOARD),
+    "dashboards.index": e(DASHBOARD),
+    "dashboards.ledger_download": e(OVERSEE_OWN, lambda f: {"school": f.school, "term": f.term}),
+    "dashboards.print_inspection": e(CENTRE | {'finance'}, lambda f: {"inspection_id": f.inspection},
+                                     note="the report prints for the school and township once it is published"),
+    "dashboards.print_plan": e(OVERSEE_OWN, lambda f: {"plan_id": f.plan}),
+    "dashboards.print_project": e(OVERSEE_OWN, lambda f: {"project_id": f.project}),
+    "dashboards.steps": e(DASHBOARD),
+    "excellence.check": e(ORGANISER, lambda f: {"round_id": f.round, "nomination_id": f.nomination}),
+    "excellence.edit_round": e(ORGANISER, lambda f: {"round_id": f.round},
+                               note="the demo round is open: its organiser is told it can no longer be edited (409)"),
+    "excellence.index": e(LOGGED_IN),
+    "excellence.new_round": e({'city'}),
+    "excellence.nominate": e(SCHOOL_ALL | TOWNSHIPS, lambda f: {"round_id": f.round}),
+    "excellence.nomination": e(ORGANISER | {'center_head', 'school_admin.own', 'principal.own', 'township.own'},
+                               lambda f: {"round_id": f.round, "nomination_id": f.nomination}),
+    "excellence.notice": e((), lambda f: {"round_id": f.round}, note="the list is not on 公示 yet"),
+    "excellence.objection": e((), lambda f: {"round_id": f.round, "objection_id": 0}),
+    "excellence.objection_file": e((), lambda f: {"round_id": f.round, "objection_id": 0, "attachment_id": 0}),
+    "excellence.objections": e(ORGANISER, lambda f: {"round_id": f.round}),
+    "excellence.ranking": e((), lambda f: {"round_id": f.round}, note="nobody sees the ranking before the review closes"),
+    "excellence.results": e((), lambda f: {"round_id": f.round}, note="not published yet"),
+    "excellence.show": e(LOGGED_IN, lambda f: {"round_id": f.round}),
+    "excellence.submit_round": e(ORGANISER, lambda f: {"round_id": f.round}),
     "health.healthz": e(EVERYONE),
     "inspections.add_observation": e((), lambda f: {"inspection_id": f.inspection}),
     "inspections.campaign": e({'admin', 'center_head', 'city', 'finance', 'inspector', 'township.other', 'township.own'}, lambda f: {"campaign_id": f.campaign}),

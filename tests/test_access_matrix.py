@@ -108,7 +108,7 @@ def test_every_state_changing_route_needs_the_csrf_token(app, matrix_world):
 
 DOWNLOADS = ["attachments.download", "inspections.material", "rectification.evidence", "rectification.notice_download",
              "rectification.ledger_download", "credits.export", "admin.audit_export", "teachers.template",
-             "activities.attendance_template"]
+             "activities.attendance_template", "dashboards.export", "dashboards.ledger_download"]
 
 
 def test_every_download_is_an_attachment(app, matrix_world):
