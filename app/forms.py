@@ -6,8 +6,10 @@ from collections.abc import Iterable
 
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 def choices(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
@@ -15,14 +17,25 @@ def choices(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
     return [SelectChoice(str(value), label) for value, label in pairs]
 
 
+def field_error(field, message: str) -> None:
+    """Show ``message`` beside ``field`` (after validation, for checks a validator cannot make)."""
+    if isinstance(field.errors, tuple):  # WTForms leaves a tuple on fields that were not validated
+        field.errors = list(field.errors)
+    field.errors.append(message)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
 class BaseForm(FlaskForm):
     """All forms are CSRF-protected (Flask-WTF) and validated on the server."""
 
     def add_error(self, field_name: str, message: str) -> None:
-        field = getattr(self, field_name)
-        if isinstance(field.errors, tuple):
-            field.errors = list(field.errors)
-        field.errors.append(message)
+        field_error(getattr(self, field_name), message)
 
     def check_required(self, names: tuple[str, ...], message: str | None = None) -> bool:
         """Require ``names`` to be filled (used when a draft is submitted, not when it is saved)."""
@@ -40,4 +53,4 @@ class EmptyForm(FlaskForm):
     """A CSRF-only form for POST buttons (claim, logout, ...)."""
 
 
-__all__ = ["BaseForm", "DataRequired", "EmptyForm", "InputRequired", "choices"]
+__all__ = ["BaseForm", "DataRequired", "EmptyForm", "InputRequired", "MultiCheckboxField", "choices", "field_error"]

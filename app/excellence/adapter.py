@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from app import audit
 from app.excellence import services
 from app.excellence.forms import GateForm, score_form
+from app.forms import field_error as _error
 from app.models import HumanTask, NominationStatus, ProcessInstance, SelectionRound, User
 from app.processes.registry import (
     Completion,
@@ -19,12 +20,6 @@ from app.processes.registry import (
     register_adapter,
     register_form_handler,
 )
-
-
-def _error(field: Any, message: str) -> None:
-    if isinstance(field.errors, tuple):
-        field.errors = list(field.errors)
-    field.errors.append(message)
 
 
 def _comment(form: GateForm) -> str | None:

@@ -10,23 +10,15 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.excellence.eligibility import RULES
-from app.forms import BaseForm, choices
+from app.forms import BaseForm, MultiCheckboxField, choices
 from app.models import ObjectionDecision, RoundType
 from app.policy.schema import AGGREGATIONS
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
 
 LEVELS = {"county": _l("县（市、区）级"), "city": _l("市级")}
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from app.forms import field_error as _error
 from app.inspections import services
 from app.inspections.forms import ReportForm, scores_form, selfcheck_form
 from app.models import HumanTask, Inspection, ProcessInstance, User
@@ -17,12 +18,6 @@ from app.processes.registry import (
     register_adapter,
     register_form_handler,
 )
-
-
-def _error(field: Any, message: str) -> None:
-    if isinstance(field.errors, tuple):
-        field.errors = list(field.errors)
-    field.errors.append(message)
 
 
 class SelfCheckHandler:

@@ -9,22 +9,15 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.forms import BaseForm, choices
+from app.forms import BaseForm, MultiCheckboxField, choices
 from app.inspections.metrics import LESSON_CATEGORIES, OTHER_CATEGORY
 from app.inspections.services import RATINGS
 from app.models import InspectionKind, ScopeKind
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class CampaignForm(BaseForm):

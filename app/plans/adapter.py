@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from app import audit
 from app.errors import InvalidInput
 from app.forms import choices
+from app.forms import field_error as _add_error
 from app.models import HumanTask, PlanKind, ProcessInstance, ProjectApplication, ResearchPlan, User
 from app.models.base import utcnow
 from app.plans.checks import BLOCK, WARN, Finding, funding_ratio
@@ -72,11 +73,6 @@ def _initial(plan: ResearchPlan) -> dict[str, Any]:
                          for b in plan.budget_lines],
     }
 
-
-def _add_error(field: Any, message: str) -> None:
-    if isinstance(field.errors, tuple):
-        field.errors = list(field.errors)
-    field.errors.append(message)
 
 
 _REQUIRED_ACTIVITY = (("planned_date", "请填写日期"), ("topic", "请填写主题"), ("way", "请选择研修方式"),

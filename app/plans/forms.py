@@ -10,24 +10,18 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.forms import BaseForm, choices
+from app.forms import BaseForm, MultiCheckboxField, choices
 from app.policy.schema import ACTIVITY_MODES, BUDGET_SCOPES, EXPENSE_CATEGORIES
 from app.vocab import RESEARCH_FORMS, TARGET_GROUPS
 
 #: Blank rows offered below the filled ones (more can be added in the browser).
 SPARE_ROWS = 2
 
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class ActivityRowForm(Form):

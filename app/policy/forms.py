@@ -11,13 +11,11 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.forms import BaseForm, choices
+from app.forms import BaseForm, MultiCheckboxField, choices
 from app.policy.schema import (
     AGGREGATIONS,
     COUNTABLE_STATUSES,
@@ -30,11 +28,6 @@ from app.policy.schema import (
     REVIEW_LEVELS,
     WEEKDAYS,
 )
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _labelled(table) -> list:

@@ -3,18 +3,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import DecimalField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.forms import BaseForm, choices
+from app.forms import BaseForm, MultiCheckboxField, choices
 from app.vocab import RESEARCH_DOMAINS, RESEARCH_FORMS, TARGET_GROUPS
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
 
 TEXT_LIMIT = 2000
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from app import audit
 from app.attachments.services import attachments_of
+from app.forms import field_error as _error
 from app.i18n import N_
 from app.models import ACTION_LABELS, HumanTask, ItemStatus, ProcessInstance, RectificationOrder, User
 from app.models.base import utcnow
@@ -98,11 +99,6 @@ class DraftHandler:
         comment = (form.submit_comment.data or "").strip() or None
         return Completion(data={}, action="submit", comment=comment)
 
-
-def _error(field: Any, message: str) -> None:
-    if isinstance(field.errors, tuple):
-        field.errors = list(field.errors)
-    field.errors.append(message)
 
 
 class AckHandler:
