@@ -128,6 +128,11 @@ class WorkflowRuntime:
         self._serializer = serializer
         self._now: Now = now or wall_clock
         self.steps: list[StepEvent] = []
+        #: Task ids of the timers the workflow waited on when it was loaded, and of those that fired
+        #: since: a timer that is in the first set and in neither the second nor :meth:`waiting_timers`
+        #: went away unfired (its task completed or was cancelled), so its durable job must be cancelled.
+        self.timers_at_load: frozenset[str] = frozenset(t.task_id for t in self.waiting_timers())
+        self.fired_timers: set[str] = set()
 
     # -- reading -------------------------------------------------------------------------------
     @property
@@ -226,7 +231,9 @@ class WorkflowRuntime:
             raise _wrap(err) from err
         self.run()
         still = {t.task_id for t in self.waiting_timers()}
-        return [t for task_id, t in before.items() if task_id not in still]
+        fired = [t for task_id, t in before.items() if task_id not in still]
+        self.fired_timers.update(t.task_id for t in fired)
+        return fired
 
     def catch_message(self, name: str, payload: Mapping[str, Any] | None = None) -> bool:
         """Deliver the BPMN message ``name`` to the event waiting for it, then run on.

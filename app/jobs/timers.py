@@ -45,12 +45,18 @@ def sync_timer_jobs(result: RunResult) -> None:
     waiting = {} if instance.status != InstanceStatus.RUNNING else {
         t.task_id: t for t in result.runtime.waiting_timers()}
     now = utcnow()
-    # One UPDATE, no rows loaded: this runs after every engine command, timers or not.
-    stale = [Job.ref == instance_ref(instance.id), Job.kind == KIND, Job.status == JobStatus.PENDING]
-    if waiting:
-        stale.append(Job.dedupe_key.not_in([timer_key(instance.id, task_id) for task_id in waiting]))
-    db.session.execute(update(Job).where(*stale).values(status=JobStatus.CANCELLED, finished_at=now, updated_at=now)
-                       .execution_options(synchronize_session=False))
+    runtime = result.runtime
+    # Jobs exist only for timers the workflow waited on after its last run; when none of those went
+    # away unfired (most commands: no timers at all), there is nothing to cancel and no statement to
+    # send. A fired timer's job is the one running now, or finds the timer gone and does nothing.
+    if runtime.timers_at_load - waiting.keys() - runtime.fired_timers:
+        # One UPDATE, no rows loaded.
+        stale = [Job.ref == instance_ref(instance.id), Job.kind == KIND, Job.status == JobStatus.PENDING]
+        if waiting:
+            stale.append(Job.dedupe_key.not_in([timer_key(instance.id, task_id) for task_id in waiting]))
+        db.session.execute(update(Job).where(*stale).values(status=JobStatus.CANCELLED, finished_at=now,
+                                                            updated_at=now)
+                           .execution_options(synchronize_session=False))
     for timer in waiting.values():
         # The engine fires a timer once its moment has *passed* (strictly), so the job is due a tick later.
         due = timer.due_at + TICK if timer.due_at is not None else now
