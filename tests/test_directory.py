@@ -268,3 +268,66 @@ def test_missing_column_and_unreadable_file_are_refused(app, tree, tmp_path):
     result = run(app, "import-users", str(tmp_path / "users.txt"))
     assert result.exit_code == 1 and "CSV" in output(result)
     assert counts(app) == (5, 1)
+
+
+# -- the region admin's page -------------------------------------------------------------------------
+def _upload(browser, kind: str, rows: list[list[str]], name: str = "file.csv"):
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return browser.post(f"/directory/import/{kind}",
+                        data={f"{kind}-file": (io.BytesIO(buffer.getvalue().encode("utf-8")), name)},
+                        content_type="multipart/form-data")
+
+
+def test_shipped_templates_match_the_downloads(app, world, make_browser):
+    admin = make_browser("admin")
+    for kind in ("orgs", "users"):
+        download = admin.get(f"/directory/template/{kind}.csv")
+        assert download.status_code == 200
+        shipped = (TEMPLATES / f"{kind}.csv").read_text(encoding="utf-8")
+        assert download.get_data(as_text=True).lstrip("\ufeff") == shipped
+
+
+def test_page_import_lists_bad_rows_then_creates_users_once(app, world, make_browser):
+    admin = make_browser("admin")
+    page = admin.get("/directory")
+    assert page.status_code == 200 and "导入单位" in page.get_data(as_text=True)
+    bad = _upload(admin, "users", [["用户名", "姓名", "角色", "单位代码"],
+                                   ["newhead", "新校长", "校长", "YY-S1"],
+                                   ["newtown", "新审核员", "乡镇审核员", "YY-S1"],
+                                   ["city", "王立新", "校长", "YY-NOPE"]])
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "第 3 行" in html and "第 4 行" in html and "第 2 行" not in html
+    with app.app_context():
+        assert db.session.scalars(select(User).where(User.username == "newhead")).first() is None
+    good = _upload(admin, "users", [["username", "name", "role", "org"], ["newhead", "新校长", "principal", "YY-S1"]])
+    html = good.get_data(as_text=True)
+    assert good.status_code == 200 and good.headers["Cache-Control"] == "no-store"
+    assert "newhead" in html and "只显示这一次" in html
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.username == "newhead")).one()
+        assert user.must_change_password and user.has_role(Role.PRINCIPAL, world.orgs["YY-S1"])
+    again = _upload(admin, "users", [["username", "name", "role", "org"], ["newhead", "新校长", "principal", "YY-S1"]])
+    assert again.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User).where(User.username == "newhead")) == 1
+
+
+def test_page_import_of_orgs_stays_inside_the_admins_region(app, world, make_browser):
+    admin = make_browser("admin")
+    header = ["单位代码", "单位名称", "类型", "上级单位代码"]
+    refused = _upload(admin, "orgs", [header, ["NB", "宁波市教育局", "市教育局", ""]])
+    assert refused.status_code == 422 and "create-admin" in refused.get_data(as_text=True)
+    created = _upload(admin, "orgs", [header, ["YY-T3", "凤山街道教辅室", "乡镇教辅室", "YY-C"],
+                                      ["YY-S7", "凤山小学", "学校", "YY-T3"]])
+    assert created.status_code == 302
+    with app.app_context():
+        school = db.session.scalars(select(OrgUnit).where(OrgUnit.code == "YY-S7")).one()
+        assert school.path.startswith(f"/{world.orgs['YY']}/{world.orgs['YY-C']}/")
+
+
+def test_page_import_refuses_an_unreadable_file(app, world, make_browser):
+    admin = make_browser("admin")
+    response = admin.post("/directory/import/orgs", data={"orgs-file": (io.BytesIO(b"PK\x03\x04junk"), "orgs.xlsx")},
+                          content_type="multipart/form-data")
+    assert response.status_code == 422 and "无法读取" in response.get_data(as_text=True)

@@ -56,6 +56,26 @@ PARENT_TYPES: dict[OrgType, frozenset[OrgType]] = {
     OrgType.TOWNSHIP: frozenset({OrgType.CENTER, OrgType.BUREAU}),
     OrgType.SCHOOL: frozenset({OrgType.TOWNSHIP, OrgType.CENTER, OrgType.BUREAU}),
 }
+#: The example files (also shipped as docs/templates/orgs.csv and users.csv, which a test keeps equal).
+TEMPLATES: dict[str, list[list[str]]] = {
+    "orgs": [
+        ["单位代码", "单位名称", "简称", "类型", "上级单位代码", "直属"],
+        ["YY-C", "余姚市师干训中心", "师干训中心", "师干训中心", "YY", "否"],
+        ["YY-T1", "阳明街道教辅室", "阳明教辅室", "乡镇教辅室", "YY-C", "否"],
+        ["YY-S1", "余姚市阳明小学", "阳明小学", "学校", "YY-T1", "否"],
+        ["YY-S6", "余姚市实验学校", "实验学校", "学校", "YY-C", "是"],
+    ],
+    "users": [
+        ["用户名", "姓名", "角色", "单位代码", "电子邮箱", "初始密码"],
+        ["city", "王立新", "市级审核员", "YY-C", "wanglx@example.edu.cn", ""],
+        ["director", "周主任", "中心主任", "YY-C", "", ""],
+        ["town1", "赵阳明", "乡镇审核员", "YY-T1", "", ""],
+        ["s1_admin", "阳明小学师训站长", "学校管理员", "YY-S1", "", ""],
+        ["s1_principal", "阳明小学校长", "校长", "YY-S1", "", ""],
+        ["s6_principal", "实验学校校长", "校长", "YY-S6", "", ""],
+        ["expert1", "李专家", "评审专家", "YY-C", "", ""],
+    ],
+}
 YES = frozenset({"是", "y", "yes", "true", "1", "直属", "√"})
 NO = frozenset({"", "否", "n", "no", "false", "0"})
 ORG_CODE = re.compile(r"^[0-9A-Za-z\-_.]{1,40}$")
