@@ -104,7 +104,12 @@ def demo_command(host: str, port: int, reset: bool, no_serve: bool) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from app.directory.cli import create_admin_command, import_orgs_command, import_users_command
+    from app.directory.cli import (
+        create_admin_command,
+        create_term_command,
+        import_orgs_command,
+        import_users_command,
+    )
     from app.jobs.cli import worker_command
     from app.notifications.cli import notify_command
     from app.processes.bpmn_cli import bpmn_group
@@ -119,3 +124,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_admin_command)
     app.cli.add_command(import_orgs_command)
     app.cli.add_command(import_users_command)
+    app.cli.add_command(create_term_command)

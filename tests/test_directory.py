@@ -331,3 +331,26 @@ def test_page_import_refuses_an_unreadable_file(app, world, make_browser):
     response = admin.post("/directory/import/orgs", data={"orgs-file": (io.BytesIO(b"PK\x03\x04junk"), "orgs.xlsx")},
                           content_type="multipart/form-data")
     assert response.status_code == 422 and "无法读取" in response.get_data(as_text=True)
+
+
+# -- terms -------------------------------------------------------------------------------------------
+def test_create_term_is_idempotent_and_refuses_overlaps(app):
+    assert create_admin(app).exit_code == 0
+    args = ["create-term", "--region-code", "YY", "--code", "2026-1", "--name", "2026学年第一学期",
+            "--start", "2026-09-01", "--end", "2027-01-29"]
+    first = run(app, *args)
+    assert first.exit_code == 0 and "已创建" in first.output, output(first)
+    assert "无变化" in run(app, *args).output
+    overlap = run(app, "create-term", "--region-code", "YY", "--code", "2026-2", "--name", "2026学年第二学期",
+                  "--start", "2027-01-20", "--end", "2027-07-09")
+    assert overlap.exit_code == 1 and "重叠" in output(overlap)
+    unknown = run(app, "create-term", "--region-code", "NOPE", "--code", "2026-2", "--name", "第二学期",
+                  "--start", "2027-02-22", "--end", "2027-07-09")
+    assert unknown.exit_code == 1 and "NOPE" in output(unknown)
+    with app.app_context():
+        from app.models import Term
+        from app.regions import current_term
+
+        terms = list(db.session.scalars(select(Term)))
+        assert [(t.code, t.start_date.isoformat()) for t in terms] == [("2026-1", "2026-09-01")]
+        assert current_term(terms[0].region_id, terms[0].start_date) == terms[0]

@@ -62,6 +62,27 @@ def create_admin_command(username: str, display_name: str, region_code: str | No
                f"区域：{result.region.name}（代码 {result.region.code}）")
 
 
+@click.command("create-term")
+@click.option("--region-code", required=True, help="Code of the region's root org.")
+@click.option("--code", required=True, help="Term code, e.g. 2026-1.")
+@click.option("--name", required=True, help="Term name, e.g. 2026学年第一学期.")
+@click.option("--start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD).")
+@click.option("--end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day (YYYY-MM-DD).")
+@with_appcontext
+def create_term_command(region_code: str, code: str, name: str, start, end) -> None:
+    """Create a region's term (学期), or correct the name and dates of an existing one."""
+    from app.directory.services import define_term
+    from app.extensions import db
+
+    try:
+        term, outcome = define_term(region_code, code, name, start.date(), end.date())
+    except InvalidInput as err:
+        _fail(f"未保存学期：{err.message}")
+    db.session.commit()
+    done = {"created": "已创建", "updated": "已更新", "unchanged": "无变化"}[outcome]
+    click.echo(f"{done}学期 {term.code} {term.name}：{term.start_date} 至 {term.end_date}")
+
+
 def _report_errors(report) -> None:
     click.echo(f"文件有 {len(report.errors)} 处错误，未导入任何内容：", err=True)
     for error in report.errors:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import BinaryIO
 
 from flask_babel import gettext as _
@@ -20,7 +21,7 @@ from app import audit
 from app.auth.services import generate_password, password_problem, username_problem
 from app.errors import Forbidden, InvalidInput
 from app.extensions import db
-from app.models import ROLE_NAMES, OrgType, OrgUnit, Role, RoleAssignment, User
+from app.models import ROLE_NAMES, OrgType, OrgUnit, Role, RoleAssignment, Term, User
 from app.models.org import ORG_TYPE_LABELS
 from app.models.user import ROLE_ORG_TYPES, role_allowed_at
 from app.regions import administered_regions, region_id_of
@@ -173,6 +174,47 @@ def create_admin(*, username: str, display_name: str, password: str, region_code
     db.session.flush()
     audit.record("directory.admin_created", actor=None, username=username, region=region.code)
     return AdminResult(user, region, created)
+
+
+# -- terms ---------------------------------------------------------------------------------------
+TERM_CODE = re.compile(r"^[0-9A-Za-z\-_.]{1,20}$")
+
+
+def define_term(region_code: str, code: str, name: str, start: date, end: date) -> tuple[Term, str]:
+    """Create a region's term (学期), or update the name and dates of the one with this code.
+
+    Returns the term and what happened: ``created``, ``updated`` or ``unchanged``. Terms of a region
+    must not overlap (the current term is the one whose dates contain today).
+    """
+    region = next((r for r in roots() if r.code == (region_code or "").strip()), None)
+    if region is None:
+        raise InvalidInput(_("区域 %(code)s 不存在（须为组织树的根单位代码）", code=region_code), field="region_code")
+    code, name = (code or "").strip(), (name or "").strip()
+    if not TERM_CODE.match(code):
+        raise InvalidInput(_("学期代码只能包含字母、数字和 - _ .，最长 20 位（如 2026-1）"), field="code")
+    if not name or len(name) > 40:
+        raise InvalidInput(_("请填写学期名称（不超过 40 字）"), field="name")
+    if end <= start:
+        raise InvalidInput(_("学期结束日期须晚于开始日期"), field="end")
+    terms = list(db.session.scalars(select(Term).where(Term.region_id == region.id)))
+    term = next((t for t in terms if t.code == code), None)
+    for other in terms:
+        if other is not term and other.start_date <= end and start <= other.end_date:
+            raise InvalidInput(_("与学期“%(name)s”（%(start)s 至 %(end)s）的日期重叠", name=other.name,
+                                 start=other.start_date.isoformat(), end=other.end_date.isoformat()), field="start")
+    if term is None:
+        term = Term(region_id=region.id, code=code, name=name, start_date=start, end_date=end)
+        db.session.add(term)
+        outcome = "created"
+    elif (term.name, term.start_date, term.end_date) == (name, start, end):
+        return term, "unchanged"
+    else:
+        term.name, term.start_date, term.end_date = name, start, end
+        outcome = "updated"
+    db.session.flush()
+    audit.record(f"directory.term_{outcome}", actor=None, region=region.code, code=code, name=name,
+                 start=start.isoformat(), end=end.isoformat())
+    return term, outcome
 
 
 # -- the org tree ----------------------------------------------------------------------------------
