@@ -189,10 +189,10 @@ def test_template_users_are_created_and_must_change_their_password(app, tree, tm
     out = tmp_path / "passwords.csv"
     result = run(app, "import-users", str(TEMPLATES / "users.csv"), "--passwords-out", str(out))
     assert result.exit_code == 0, output(result)
-    assert "新增 7" in result.output and "写入" in result.output
+    assert "新增 8" in result.output and "写入" in result.output
     assert out.stat().st_mode & 0o777 == 0o600
     passwords = {row["用户名"]: row["初始密码"] for row in csv.DictReader(io.StringIO(out.read_text("utf-8-sig")))}
-    assert len(passwords) == 7 and passwords["s1_principal"] not in result.output
+    assert len(passwords) == 8 and passwords["s1_principal"] not in result.output
     with app.app_context():
         principal = db.session.scalars(select(User).where(User.username == "s1_principal")).one()
         school = db.session.scalars(select(OrgUnit).where(OrgUnit.code == "YY-S1")).one()
@@ -200,7 +200,7 @@ def test_template_users_are_created_and_must_change_their_password(app, tree, tm
         assert db.session.scalars(select(User.email).where(User.username == "city")).one() == "wanglx@example.edu.cn"
         # The audit event counts the users but never holds a password.
         event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "directory.users_imported")).one()
-        assert event.detail["created"] == 7 and passwords["city"] not in str(event.detail)
+        assert event.detail["created"] == 8 and passwords["city"] not in str(event.detail)
     browser, response = login(app, "s1_principal", passwords["s1_principal"])
     assert response.status_code == 302 and "/account/password" in response.headers["Location"]
     assert browser.get("/tasks").status_code == 302   # nothing else until the password is changed
@@ -211,8 +211,8 @@ def test_template_users_are_created_and_must_change_their_password(app, tree, tm
     assert browser.get("/tasks").status_code == 200
     # Re-running the file creates nobody and keeps the changed password.
     again = run(app, "import-users", str(TEMPLATES / "users.csv"))
-    assert again.exit_code == 0 and "新增 0，更新 0，无变化 7" in again.output and "初始密码" not in again.output
-    assert counts(app)[1] == 8
+    assert again.exit_code == 0 and "新增 0，更新 0，无变化 8" in again.output and "初始密码" not in again.output
+    assert counts(app)[1] == 9
     assert login(app, "s1_principal", "Fresh-start-77")[1].status_code == 302
 
 
