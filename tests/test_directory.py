@@ -354,3 +354,20 @@ def test_create_term_is_idempotent_and_refuses_overlaps(app):
         terms = list(db.session.scalars(select(Term)))
         assert [(t.code, t.start_date.isoformat()) for t in terms] == [("2026-1", "2026-09-01")]
         assert current_term(terms[0].region_id, terms[0].start_date) == terms[0]
+
+
+# -- an install that is not a checkout -----------------------------------------------------------------
+def test_commands_that_need_the_checkout_say_how_to_install(app, monkeypatch, tmp_path):
+    import app as package
+
+    monkeypatch.setattr(package, "MIGRATIONS_DIR", str(tmp_path / "site-packages" / "migrations"))
+    result = run(app, "db", "current")
+    assert result.exit_code == 1 and "pip install -e ." in output(result)
+    monkeypatch.undo()
+    monkeypatch.setitem(app.config, "BPMN_DIR", str(tmp_path))   # migrations found, no BPMN files
+    result = run(app, "deploy")
+    assert result.exit_code == 1 and "pip install -e ." in output(result)
+    with app.app_context():
+        from app.models import ProcessDefinition
+
+        assert db.session.scalar(select(func.count()).select_from(ProcessDefinition)) == 0
