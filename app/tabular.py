@@ -46,7 +46,8 @@ def _cell(value: object) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))   # Excel stores 工号 20230101 as a float
-    return str(value).strip()
+    # NUL never means anything in a spreadsheet cell, and PostgreSQL refuses it in text columns.
+    return str(value).replace("\x00", "").strip()
 
 
 def _decode(data: bytes) -> str:
