@@ -371,3 +371,18 @@ def test_commands_that_need_the_checkout_say_how_to_install(app, monkeypatch, tm
         from app.models import ProcessDefinition
 
         assert db.session.scalar(select(func.count()).select_from(ProcessDefinition)) == 0
+
+
+def test_page_import_cannot_touch_users_of_another_region(app, world, make_browser):
+    with app.app_context():
+        from app.demo import create_org, create_user
+
+        other = create_org("NB", "宁波市教育局", None, OrgType.BUREAU, None)
+        create_user("nb_staff", "宁波职员", [(Role.FINANCE, other)], password_method="pbkdf2:sha256:1")
+        db.session.commit()
+    admin = make_browser("admin")
+    response = _upload(admin, "users", [["用户名", "姓名", "角色", "单位代码"], ["nb_staff", "改名", "教师", "YY-S1"]])
+    assert response.status_code == 422 and "其他区域" in response.get_data(as_text=True)
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.username == "nb_staff")).one()
+        assert user.display_name == "宁波职员" and len(user.roles) == 1

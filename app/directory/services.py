@@ -425,6 +425,11 @@ def import_users(stream: BinaryIO, filename: str, *, actor: User | None) -> User
                   allowed=_type_names(ROLE_ORG_TYPES[role]), org=org.name, type=_(org.type.label)))
         elif actor is not None:
             _check_actor(actor, org, bad)
+        existing_user = users.get(username)
+        if actor is not None and existing_user is not None and existing_user.id != actor.id:
+            mine = {r.id for r in administered_regions(actor)}
+            if any(region_id_of(ra.org) not in mine for ra in existing_user.roles):
+                bad(_("用户名 %(name)s 已被其他区域的用户使用", name=username))
         password = row.get("password", "")
         if password and username not in users:
             problem = password_problem(password, username)
