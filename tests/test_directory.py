@@ -386,3 +386,22 @@ def test_page_import_cannot_touch_users_of_another_region(app, world, make_brows
     with app.app_context():
         user = db.session.scalars(select(User).where(User.username == "nb_staff")).one()
         assert user.display_name == "宁波职员" and len(user.roles) == 1
+
+
+def test_too_many_new_users_for_one_request_are_refused_whole(app, tree):
+    from app.directory.services import import_users
+    from app.errors import InvalidInput
+
+    rows = [["用户名", "姓名", "角色", "单位代码"], ["city", "王立新", "市级审核员", "YY-C"],
+            ["new_one", "甲", "教师", "YY-S1"], ["new_two", "乙", "教师", "YY-S1"]]
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    with app.app_context():
+        with pytest.raises(InvalidInput, match="yanxiu import-users"):
+            import_users(io.BytesIO(buffer.getvalue().encode()), "u.csv", actor=None, max_new=1)
+        db.session.rollback()
+        report = import_users(io.BytesIO(buffer.getvalue().encode()), "u.csv", actor=None, max_new=3)
+        db.session.commit()
+        assert report.created == 3 and len(report.passwords) == 3
+    for username, _name, password in report.passwords:
+        assert login(app, username, password)[1].status_code == 302
