@@ -108,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.credits import bp as credits_bp
     from app.dashboards import bp as dashboards_bp
+    from app.directory import bp as directory_bp
     from app.excellence import bp as excellence_bp
     from app.health import bp as health_bp
     from app.inspections import bp as inspections_bp
@@ -123,7 +124,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, tasks_bp, instances_bp, projects_bp, attachments_bp, admin_bp, notifications_bp,
                policy_bp, plans_bp, activities_bp, credits_bp, teachers_bp, jobs_bp, inspections_bp,
-               rectification_bp, dashboards_bp, excellence_bp, health_bp):
+               rectification_bp, dashboards_bp, excellence_bp, health_bp, directory_bp):
         app.register_blueprint(bp)
 
     from app.cli import register_commands

@@ -19,15 +19,32 @@ def _create_app() -> Flask:
     return create_app()
 
 
+#: Commands that read the checkout's migrations/ or bpmn/ folders (not installed as package data).
+CHECKOUT_COMMANDS = frozenset({"db", "deploy", "demo"})
+NOT_A_CHECKOUT = ("找不到 {path}：migrations/ 和 bpmn/ 不随软件包安装。请在代码检出目录中用 "
+                  "`pip install -e .` 安装（见 docs/deployment.md 第 1 节）。")
+
+
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """研修通 (yanxiu) command line."""
+    if ctx.invoked_subcommand in CHECKOUT_COMMANDS:
+        from app import MIGRATIONS_DIR
+
+        if not Path(MIGRATIONS_DIR, "versions").is_dir():
+            raise click.ClickException(NOT_A_CHECKOUT.format(path=MIGRATIONS_DIR))
 
 
 def _deploy(directory: Path) -> int:
     from app.extensions import db
     from app.processes.services import deploy_directory
 
+    if not any(directory.glob("*.bpmn")):
+        shipped = directory == Path(current_app.config["BPMN_DIR"])
+        click.echo(NOT_A_CHECKOUT.format(path=directory / "*.bpmn") if shipped
+                   else f"{directory} 中没有 BPMN 文件，未做任何更改。", err=True)
+        return 1
     try:
         results = deploy_directory(directory)
     except BpmnDeployError as err:
@@ -104,6 +121,12 @@ def demo_command(host: str, port: int, reset: bool, no_serve: bool) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from app.directory.cli import (
+        create_admin_command,
+        create_term_command,
+        import_orgs_command,
+        import_users_command,
+    )
     from app.jobs.cli import worker_command
     from app.notifications.cli import notify_command
     from app.processes.bpmn_cli import bpmn_group
@@ -115,3 +138,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(notify_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(create_admin_command)
+    app.cli.add_command(import_orgs_command)
+    app.cli.add_command(import_users_command)
+    app.cli.add_command(create_term_command)

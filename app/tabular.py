@@ -12,7 +12,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import BinaryIO
 
@@ -46,7 +46,8 @@ def _cell(value: object) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))   # Excel stores 工号 20230101 as a float
-    return str(value).strip()
+    # NUL never means anything in a spreadsheet cell, and PostgreSQL refuses it in text columns.
+    return str(value).replace("\x00", "").strip()
 
 
 def _decode(data: bytes) -> str:
@@ -117,6 +118,20 @@ class RowError:
     row: int
     label: str
     message: str
+
+
+@dataclass
+class ImportReport:
+    """What an all-or-nothing import did, or (``errors``) why it wrote nothing."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
 
 
 def set_column_widths(sheet, widths) -> None:

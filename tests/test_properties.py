@@ -109,3 +109,51 @@ def test_teacher_import_survives_any_file(app, world, make_browser, payload, nam
     if r.status_code == 422:
         assert _teachers(app, school) == before
 
+
+
+def _column(*likely):
+    # Mostly plausible values, so that whole files succeed too; now and then anything at all.
+    return st.integers(0, 9).flatmap(lambda i: field_text if i == 9 else st.sampled_from(likely))
+
+
+ORG_CODES = ("N1", "N2", "N3", "YY-C", "YY-T1", "YY-S1")
+org_row = st.tuples(_column(*ORG_CODES), _column("新单位", "余姚市阳明小学"),
+                    _column("学校", "乡镇教辅室", "师干训中心", "school"), _column("YY-T1", "YY-C", "N1", "N2", "YY"),
+                    _column("", "否", "是"), _column("", "简称")).map(list)
+user_row = st.tuples(_column("newuser", "other_one", "s1_admin"), _column("新用户", "阳明小学师训站长"),
+                     _column("校长", "教师", "乡镇审核员", "评审专家", "teacher"), _column("YY-S1", "YY-T1", "YY-C", "N1"),
+                     _column("", "a@b.cn"), _column("", "Abc-12345x", "yanxiu2026")).map(list)
+
+
+def _directory(app):
+    from app.models import OrgUnit, User
+
+    with app.app_context():
+        orgs = list(db.session.scalars(select(OrgUnit)))
+        by_id = {o.id: o for o in orgs}
+        # The tree stays a tree: every path is the parent's path plus the org's own id.
+        for org in orgs:
+            expected = (by_id[org.parent_id].path if org.parent_id else "/") + f"{org.id}/"
+            assert org.path == expected, (org.code, org.path, expected)
+        users = {u.username: (u.display_name, tuple(sorted(u.role_pairs()))) for u in db.session.scalars(select(User))}
+        snapshot = ({o.code: (o.name, o.path) for o in orgs}, users)
+        db.session.remove()
+        return snapshot
+
+
+@SETTINGS
+@given(orgs=st.lists(org_row, min_size=1, max_size=4), users=st.lists(user_row, min_size=1, max_size=4))
+def test_directory_imports_are_all_or_nothing(app, world, make_browser, orgs, users):
+    admin = make_browser("admin")
+    for kind, head, rows in (("orgs", ["单位代码", "单位名称", "类型", "上级单位代码", "直属", "简称"], orgs),
+                             ("users", ["用户名", "姓名", "角色", "单位代码", "电子邮箱", "初始密码"], users)):
+        before = _directory(app)
+        text = io.StringIO()
+        csv.writer(text).writerows([head, *rows])
+        r = admin.post(f"/directory/import/{kind}",
+                       data={f"{kind}-file": (io.BytesIO(text.getvalue().encode("utf-8", "surrogatepass")), "d.csv")},
+                       content_type="multipart/form-data")
+        assert r.status_code in (200, 302, 422)
+        after = _directory(app)
+        if r.status_code == 422:
+            assert after == before

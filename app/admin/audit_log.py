@@ -27,6 +27,9 @@ ACTIONS = {
     "project.create": N_("新建申报"), "project.save_draft": N_("保存申报草稿"), "project.register": N_("立项"),
     "attachment.upload": N_("上传附件"), "attachment.delete": N_("删除附件"), "auth.login": N_("登录"),
     "auth.login_failed": N_("登录失败"), "auth.password_changed": N_("修改密码"),
+    "directory.org_created": N_("创建区域根单位"), "directory.admin_created": N_("创建系统管理员"),
+    "directory.orgs_imported": N_("导入单位"), "directory.users_imported": N_("导入用户"),
+    "directory.term_created": N_("创建学期"), "directory.term_updated": N_("修改学期"),
 }
 
 

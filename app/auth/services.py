@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -19,6 +20,23 @@ from app.models.base import utcnow
 #: Passwords that meet the length and mix rules but everyone knows (the demo password first).
 COMMON_PASSWORDS = frozenset({"yanxiu2026", "password1", "password123", "abc12345", "abcd1234", "a1234567",
                               "12345678a", "qwerty123", "qwer1234", "admin123", "admin1234", "1qaz2wsx"})
+#: Login names: letters, digits and ``_ . -`` (what teacher logins and the bulk user import accept).
+USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
+
+
+def username_problem(username: str) -> str | None:
+    """Why ``username`` cannot be a login name, or None."""
+    if not USERNAME.match(username or ""):
+        return _("用户名须为 3 到 64 位字母、数字或 _ . -")
+    return None
+
+
+def generate_password() -> str:
+    """A random initial password that meets :func:`password_problem` (given once, changed at first login)."""
+    while True:
+        password = secrets.token_urlsafe(9)
+        if password_problem(password) is None:
+            return password
 
 
 def login_blocked(username: str, address: str) -> int | None:

@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.i18n import N_
 from app.models.base import Base, TimestampMixin, intpk
-from app.models.org import OrgUnit
+from app.models.org import OrgType, OrgUnit
 
 
 class Role(enum.StrEnum):
@@ -47,6 +47,32 @@ ROLE_NAMES: dict[Role, tuple[str, ...]] = {
     Role.ADMIN: (N_("系统管理员"),),
 }
 ROLE_LABELS = {role: names[0] for role, names in ROLE_NAMES.items()}
+
+#: Where each role may be held (by org type). Lanes resolve a role by walking up from the school
+#: (``resolve_candidate_org``), so a role held at the wrong kind of org is never found or sees the wrong
+#: scope: school roles at a school, 教辅室 reviewers at a township, the centre's staff at a centre (or the
+#: bureau), 财务 at the bureau or centre, experts anywhere (their org is also their 回避 home).
+#: 系统管理员 is further limited to a region's root org (``app.regions.is_region_admin``).
+ROLE_ORG_TYPES: dict[Role, frozenset[OrgType]] = {
+    Role.SCHOOL_ADMIN: frozenset({OrgType.SCHOOL}),
+    Role.PRINCIPAL: frozenset({OrgType.SCHOOL}),
+    Role.TEACHER: frozenset({OrgType.SCHOOL}),
+    Role.TOWNSHIP_REVIEWER: frozenset({OrgType.TOWNSHIP}),
+    Role.CITY_REVIEWER: frozenset({OrgType.CENTER, OrgType.BUREAU}),
+    Role.INSPECTOR: frozenset({OrgType.CENTER, OrgType.BUREAU}),
+    Role.CENTER_HEAD: frozenset({OrgType.CENTER}),
+    Role.FINANCE: frozenset({OrgType.BUREAU, OrgType.CENTER}),
+    Role.EXPERT: frozenset(OrgType),
+    Role.ADMIN: frozenset({OrgType.BUREAU, OrgType.CENTER}),
+}
+
+
+def role_allowed_at(role: Role, org: OrgUnit) -> bool:
+    """Whether ``role`` may be held at ``org`` (see :data:`ROLE_ORG_TYPES`)."""
+    if role == Role.ADMIN and org.parent_id is not None:
+        return False
+    return org.type in ROLE_ORG_TYPES[role]
+
 
 #: Roles whose holders may see the workflow records of the orgs under their scope.
 OVERSIGHT_ROLES = frozenset({Role.SCHOOL_ADMIN, Role.PRINCIPAL, Role.TOWNSHIP_REVIEWER,

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from flask_babel import gettext as _
@@ -13,11 +11,12 @@ from sqlalchemy import func, or_, select
 
 from app import audit
 from app.access import org_scope_clause, oversees
+from app.auth.services import generate_password, username_problem
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.extensions import db
 from app.models import OrgType, OrgUnit, Role, RoleAssignment, Teacher, User
 from app.pagination import Page, paginate
-from app.tabular import RowError, read_table
+from app.tabular import ImportReport, RowError, read_table
 
 IMPORT_COLUMNS = {
     "name": ("姓名", "教师姓名", "name"),
@@ -30,7 +29,6 @@ IMPORT_COLUMNS = {
 GENDERS = ("男", "女")
 PHONE = re.compile(r"^[0-9+\-]{7,20}$")
 EMPLOYEE_NO = re.compile(r"^[0-9A-Za-z\-_]{1,30}$")
-USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
 
 
 def get_school(school_id: int) -> OrgUnit:
@@ -151,18 +149,6 @@ def save_teacher(school: OrgUnit, values: Mapping[str, Any], *, actor: User, tea
     return teacher
 
 
-@dataclass
-class ImportReport:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
 def import_teachers(school: OrgUnit, stream: BinaryIO, filename: str, *, actor: User) -> ImportReport:
     """Import teachers from a CSV/Excel file: all rows or none.
 
@@ -235,13 +221,14 @@ def create_login(teacher: Teacher, username: str, *, actor: User) -> str:
     """Give a teacher a login with the 教师 role at their school; return the one-time password."""
     require_manage(actor, teacher.school)
     username = (username or "").strip()
-    if not USERNAME.match(username):
-        raise InvalidInput(_("用户名须为 3 到 64 位字母、数字或 _ . -"), field="username")
+    problem = username_problem(username)
+    if problem:
+        raise InvalidInput(problem, field="username")
     if teacher.user_id is not None:
         raise Conflict(_("该教师已有账号"))
     if db.session.scalars(select(User.id).where(User.username == username)).first() is not None:
         raise InvalidInput(_("用户名 %(name)s 已被使用", name=username), field="username")
-    password = secrets.token_urlsafe(9)
+    password = generate_password()
     user = User(username=username, display_name=teacher.name, must_change_password=True)
     user.set_password(password)
     user.roles = [RoleAssignment(role=Role.TEACHER, org_id=teacher.school_id)]
