@@ -95,9 +95,13 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
+        from sqlalchemy.orm import joinedload
+
         from app.models import User
 
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        # Every request loads its user; the roles (and their orgs) come in the same statement, since
+        # the navigation, the inbox and every permission check read them.
+        user = db.session.get(User, int(user_id), options=[joinedload(User.roles)]) if user_id.isdigit() else None
         return user if user is not None and user.active else None
 
 

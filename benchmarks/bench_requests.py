@@ -152,7 +152,7 @@ def main() -> None:
             shown.add(kind)
             print(f"--- statements of one {kind} ({counter.n}) ---")
             for s in counter.statements:
-                print("  ", " ".join(s.split())[:220])
+                print("  ", re.sub(r"^SELECT (DISTINCT )?\S.*? FROM ", r"SELECT \1… FROM ", " ".join(s.split()))[:230])
         times[kind].append(elapsed)
         statements[kind].append(counter.n)
         return result
@@ -197,7 +197,7 @@ def main() -> None:
         print(f"{kind:<22}{statistics.median(ms):>10.1f}{pct(ms, 95):>10.1f}{spread:>12}")
     if profiler is not None:
         print(f"\n--- cProfile of {args.profile} ({len(times[args.profile])} requests) ---")
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(70)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
     if args.pg:
         with app.app_context():

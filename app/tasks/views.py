@@ -78,13 +78,14 @@ def _render_task(task: HumanTask, form: Any = None, *, status: int = 200, messag
     if acting and form is None and handler is not None and (can_submit or handler.can_save_draft):
         form = handler.build_form(task, adapter.load_record(instance) if handler.uses_record else None)
     context = instance_page_context(instance, user)
+    actions = task_actions(task, user, submitted)
     return render_template(
         "tasks/task.html", task=task, form=form if acting else None, handler=handler, acting=acting,
         can_submit=can_submit,
         claimable=task.is_open and task.assignee_id is None and is_candidate(user, task),
         holds=task.is_open and task.assignee_id == user.id and task.owner_id is None, message=message,
-        button_form=EmptyForm(), actions=task_actions(task, user, submitted),
-        instance_actions=instance_actions(instance, user), **context), status
+        button_form=EmptyForm(), actions=actions,
+        instance_actions=instance_actions(instance, user, pool=actions.pool), **context), status
 
 
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
