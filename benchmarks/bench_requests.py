@@ -92,7 +92,7 @@ def main() -> None:
     parser.add_argument("--backlog", type=int, default=30, help="applications waiting for the principal first")
     parser.add_argument("--pg", action="store_true", help="run on PostgreSQL at 127.0.0.1:5432")
     parser.add_argument("--database", default="test_perf", help="PostgreSQL database to recreate (with --pg)")
-    parser.add_argument("--profile", choices=KINDS, help="print a cProfile of this request kind")
+    parser.add_argument("--profile", choices=(*KINDS, "all"), help="print a cProfile of this request kind (or all)")
     parser.add_argument("--statements", choices=KINDS, help="print the statements of one request of this kind")
     args = parser.parse_args()
 
@@ -141,12 +141,13 @@ def main() -> None:
         counter.n = 0
         counter.keep = args.statements == kind and kind not in shown
         counter.statements = []
-        if profiler is not None and kind == args.profile:
+        profiling = profiler is not None and args.profile in (kind, "all")
+        if profiling:
             profiler.enable()
         start = time.perf_counter()
         result = fn()
         elapsed = time.perf_counter() - start
-        if profiler is not None and kind == args.profile:
+        if profiling:
             profiler.disable()
         if counter.keep:
             shown.add(kind)
@@ -196,9 +197,19 @@ def main() -> None:
         spread = f"{min(counts)}" if min(counts) == max(counts) else f"{min(counts)}-{max(counts)}"
         print(f"{kind:<22}{statistics.median(ms):>10.1f}{pct(ms, 95):>10.1f}{spread:>12}")
     if profiler is not None:
-        print(f"\n--- cProfile of {args.profile} ({len(times[args.profile])} requests) ---")
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(70)
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        n = sum(len(v) for v in times.values()) if args.profile == "all" else len(times[args.profile])
+        print(f"\n--- cProfile of {args.profile} ({n} requests) ---")
+        stats = pstats.Stats(profiler)
+        by_package: dict[str, float] = defaultdict(float)
+        for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+            match = re.search(r"site-packages/([^/]+)", filename)
+            package = match.group(1) if match else ("yanxiu" if str(ROOT) in filename else "python")
+            by_package[package] += tottime
+        total = sum(by_package.values())
+        print("own time by package: " + ", ".join(f"{k} {v / total:.0%}" for k, v in
+                                                  sorted(by_package.items(), key=lambda kv: -kv[1])[:10]))
+        stats.sort_stats("cumulative").print_stats(70)
+        stats.sort_stats("tottime").print_stats(25)
     if args.pg:
         with app.app_context():
             db.engine.dispose()

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.access import is_copied, oversees
 from app.extensions import db
@@ -84,8 +85,14 @@ def _describe(event: AuditEvent) -> str | None:
     return describe(event) if describe is not None else event.action
 
 
+def _actor_for_name(relationship):
+    """Load a record's actor for their name: their roles load only if something reads them."""
+    return selectinload(relationship).lazyload(User.roles)
+
+
 def timeline(instance: ProcessInstance) -> list[TimelineEntry]:
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance.id)
+                                .options(_actor_for_name(AuditEvent.actor))
                                 .order_by(AuditEvent.at, AuditEvent.id))
     entries = []
     for event in events:
@@ -97,6 +104,7 @@ def timeline(instance: ProcessInstance) -> list[TimelineEntry]:
 
 def opinions(instance: ProcessInstance) -> list[Opinion]:
     return list(db.session.scalars(select(Opinion).where(Opinion.instance_id == instance.id)
+                                   .options(_actor_for_name(Opinion.actor))
                                    .order_by(Opinion.created_at, Opinion.id)))
 
 
