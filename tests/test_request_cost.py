@@ -72,7 +72,7 @@ def test_inbox_task_page_and_approval_stay_within_their_statement_budgets(app, w
                                                              "action": "submit"})
     assert response.status_code == 302
     assert len(inbox) <= 12, inbox
-    assert len(page) <= 28, page
+    assert len(page) <= 25, page
     assert len(complete) <= 20, complete
 
 
@@ -89,7 +89,7 @@ def test_the_first_step_page_does_not_read_the_workflow(app, world, make_browser
     assert 'name="title"' in html
     # Nothing to go back to on the first step: its state column is never read for 退回.
     assert not [s for s in page if re.search(r"SELECT process_instance\.state\b", s)]
-    assert len(page) <= 25, page
+    assert len(page) <= 23, page
 
 
 def test_the_shared_candidate_pool_offers_the_same_people_as_the_direct_queries(app, world, make_browser):

@@ -108,15 +108,22 @@ def opinions(instance: ProcessInstance) -> list[Opinion]:
                                    .order_by(Opinion.created_at, Opinion.id)))
 
 
-def open_tasks(instance: ProcessInstance) -> list[HumanTask]:
-    """The rows of the step the instance is at: open ones, and those waiting their turn."""
+def open_tasks(instance: ProcessInstance, rows: list[HumanTask] | None = None) -> list[HumanTask]:
+    """The rows of the step the instance is at: open ones, and those waiting their turn.
+
+    ``rows``: all of the instance's task rows, when the caller has just read them.
+    """
+    if rows is not None:
+        return sorted((r for r in rows if r.status in (TaskStatus.OPEN, TaskStatus.WAITING)), key=lambda r: r.id)
     return list(db.session.scalars(select(HumanTask).where(
         HumanTask.instance_id == instance.id, HumanTask.status.in_((TaskStatus.OPEN, TaskStatus.WAITING)))
         .order_by(HumanTask.id)))
 
 
-def instance_page_context(instance: ProcessInstance, user: User) -> dict[str, Any]:
-    """Everything the instance and task pages render around the form."""
+def instance_page_context(instance: ProcessInstance, user: User, *,
+                          rows: list[HumanTask] | None = None) -> dict[str, Any]:
+    """Everything the instance and task pages render around the form (``rows``: the instance's task
+    rows, when the caller has read them for its action panels too)."""
     from app.tasks.actions.participation import task_attachments  # the tasks package imports this module
 
     adapter = adapter_for(instance.process_key)
@@ -128,7 +135,7 @@ def instance_page_context(instance: ProcessInstance, user: User) -> dict[str, An
         "record_context": adapter.record_context(instance, record, user) if record is not None else {},
         "opinions": opinions(instance),
         "timeline": timeline(instance),
-        "open_tasks": open_tasks(instance),
+        "open_tasks": open_tasks(instance, rows),
         "action_labels": ACTION_LABELS,
         "task_attachments": task_attachments(instance),
         "copied_in": is_copied(user, instance) and not oversees(user, instance.school),

@@ -114,14 +114,17 @@ class InstanceActions:
 
 
 def instance_actions(instance: ProcessInstance, user: User, submitted: dict[str, BaseForm] | None = None, *,
-                     pool: CandidatePool | None = None) -> InstanceActions:
-    """撤回, 催办 and 抄送 for the instance page (and the task page's side panel)."""
+                     pool: CandidatePool | None = None, rows: list[HumanTask] | None = None) -> InstanceActions:
+    """撤回, 催办 and 抄送 for the instance page (and the task page's side panel).
+
+    ``rows``: the instance's task rows freshly read (:func:`instance_rows`), when the page has them.
+    """
     submitted = submitted or {}
     result = InstanceActions()
     if instance.status != InstanceStatus.RUNNING:
         return result
     # One read of the instance's task rows answers 撤回, 催办 and who may act in it.
-    rows = instance_rows(instance)
+    rows = instance_rows(instance) if rows is None else rows
     row, reason = withdrawable(instance, user, rows=rows)
     if row is not None and "withdraw" not in disabled_actions(row.properties):
         result.forms["withdraw"] = _form(forms.WithdrawForm, submitted, "withdraw")
