@@ -120,14 +120,20 @@ def open_tasks(instance: ProcessInstance, rows: list[HumanTask] | None = None) -
         .order_by(HumanTask.id)))
 
 
-def instance_page_context(instance: ProcessInstance, user: User, *,
-                          rows: list[HumanTask] | None = None) -> dict[str, Any]:
+#: ``instance_page_context(record=...)`` default: the caller has not loaded the record.
+NOT_LOADED: Any = object()
+
+
+def instance_page_context(instance: ProcessInstance, user: User, *, rows: list[HumanTask] | None = None,
+                          record: Any = NOT_LOADED) -> dict[str, Any]:
     """Everything the instance and task pages render around the form (``rows``: the instance's task
-    rows, when the caller has read them for its action panels too)."""
+    rows, when the caller has read them for its action panels too; ``record``: the business record,
+    when the caller has loaded it for its form)."""
     from app.tasks.actions.participation import task_attachments  # the tasks package imports this module
 
     adapter = adapter_for(instance.process_key)
-    record = adapter.load_record(instance)
+    if record is NOT_LOADED:
+        record = adapter.load_record(instance)
     return {
         "instance": instance,
         "record": record,

@@ -76,10 +76,11 @@ def _render_task(task: HumanTask, form: Any = None, *, status: int = 200, messag
     acting = task.is_open and can_act(user, task)
     # A delegate prepares the work: drafts may be saved, but only the owner submits.
     can_submit = acting and task.owner_id is None
+    record = adapter.load_record(instance)  # for the form and for the record shown beside it
     if acting and form is None and handler is not None and (can_submit or handler.can_save_draft):
-        form = handler.build_form(task, adapter.load_record(instance) if handler.uses_record else None)
+        form = handler.build_form(task, record if handler.uses_record else None)
     rows = instance_rows(instance)  # read once for the side panels and the list of open steps
-    context = instance_page_context(instance, user, rows=rows)
+    context = instance_page_context(instance, user, rows=rows, record=record)
     actions = task_actions(task, user, submitted)
     return render_template(
         "tasks/task.html", task=task, form=form if acting else None, handler=handler, acting=acting,
