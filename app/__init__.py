@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from typing import Any
 
+from babel import Locale
 from flask import Flask, flash, has_request_context, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -69,6 +71,42 @@ def _select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+@functools.lru_cache(maxsize=8)
+def _parsed_locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def _babel_locale() -> Locale:
+    # Flask-Babel parses what the selector returns on every request (babel's Locale.parse is not cached
+    # and costs about half a millisecond); a Locale object is taken as it is.
+    return _parsed_locale(_select_locale())
+
+
+def _install_request_gettext(app: Flask) -> None:
+    """Template ``_()`` with the request's catalog looked up once, not on each of a page's ~100 strings.
+
+    Flask-Babel's template callables resolve the domain, the locale and the catalog cache on every
+    call; the catalog lives as long as Flask-Babel's own per-request locale (on ``g``).
+    """
+    from flask import g
+    from flask_babel import get_translations
+
+    def translations():
+        try:
+            return g._yanxiu_translations
+        except AttributeError:
+            g._yanxiu_translations = found = get_translations()
+            return found
+
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+
+
 def _init_extensions(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite"):
@@ -85,7 +123,8 @@ def _init_extensions(app: Flask) -> None:
             configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=_babel_locale)
+    _install_request_gettext(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -95,9 +134,13 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
+        from sqlalchemy.orm import joinedload
+
         from app.models import User
 
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        # Every request loads its user; the roles (and their orgs) come in the same statement, since
+        # the navigation, the inbox and every permission check read them.
+        user = db.session.get(User, int(user_id), options=[joinedload(User.roles)]) if user_id.isdigit() else None
         return user if user is not None and user.active else None
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.access import is_copied, oversees
 from app.extensions import db
@@ -84,8 +85,14 @@ def _describe(event: AuditEvent) -> str | None:
     return describe(event) if describe is not None else event.action
 
 
+def _actor_for_name(relationship):
+    """Load a record's actor for their name: their roles load only if something reads them."""
+    return selectinload(relationship).lazyload(User.roles)
+
+
 def timeline(instance: ProcessInstance) -> list[TimelineEntry]:
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance.id)
+                                .options(_actor_for_name(AuditEvent.actor))
                                 .order_by(AuditEvent.at, AuditEvent.id))
     entries = []
     for event in events:
@@ -97,22 +104,36 @@ def timeline(instance: ProcessInstance) -> list[TimelineEntry]:
 
 def opinions(instance: ProcessInstance) -> list[Opinion]:
     return list(db.session.scalars(select(Opinion).where(Opinion.instance_id == instance.id)
+                                   .options(_actor_for_name(Opinion.actor))
                                    .order_by(Opinion.created_at, Opinion.id)))
 
 
-def open_tasks(instance: ProcessInstance) -> list[HumanTask]:
-    """The rows of the step the instance is at: open ones, and those waiting their turn."""
+def open_tasks(instance: ProcessInstance, rows: list[HumanTask] | None = None) -> list[HumanTask]:
+    """The rows of the step the instance is at: open ones, and those waiting their turn.
+
+    ``rows``: all of the instance's task rows, when the caller has just read them.
+    """
+    if rows is not None:
+        return sorted((r for r in rows if r.status in (TaskStatus.OPEN, TaskStatus.WAITING)), key=lambda r: r.id)
     return list(db.session.scalars(select(HumanTask).where(
         HumanTask.instance_id == instance.id, HumanTask.status.in_((TaskStatus.OPEN, TaskStatus.WAITING)))
         .order_by(HumanTask.id)))
 
 
-def instance_page_context(instance: ProcessInstance, user: User) -> dict[str, Any]:
-    """Everything the instance and task pages render around the form."""
+#: ``instance_page_context(record=...)`` default: the caller has not loaded the record.
+NOT_LOADED: Any = object()
+
+
+def instance_page_context(instance: ProcessInstance, user: User, *, rows: list[HumanTask] | None = None,
+                          record: Any = NOT_LOADED) -> dict[str, Any]:
+    """Everything the instance and task pages render around the form (``rows``: the instance's task
+    rows, when the caller has read them for its action panels too; ``record``: the business record,
+    when the caller has loaded it for its form)."""
     from app.tasks.actions.participation import task_attachments  # the tasks package imports this module
 
     adapter = adapter_for(instance.process_key)
-    record = adapter.load_record(instance)
+    if record is NOT_LOADED:
+        record = adapter.load_record(instance)
     return {
         "instance": instance,
         "record": record,
@@ -120,8 +141,8 @@ def instance_page_context(instance: ProcessInstance, user: User) -> dict[str, An
         "record_context": adapter.record_context(instance, record, user) if record is not None else {},
         "opinions": opinions(instance),
         "timeline": timeline(instance),
-        "open_tasks": open_tasks(instance),
+        "open_tasks": open_tasks(instance, rows),
         "action_labels": ACTION_LABELS,
         "task_attachments": task_attachments(instance),
-        "copied_in": is_copied(user, instance) and not oversees(user, instance.school),
+        "copied_in": not oversees(user, instance.school) and is_copied(user, instance),  # no query for overseers
     }

@@ -59,11 +59,13 @@ def new():
         flash(_("请选择申报学校"), "warning")
         return redirect(url_for("projects.index"))
     project = create_application(actor=current_user._get_current_object(), school_id=int(form.school_id.data))
+    # Read before committing: the commit expires what was loaded, and reading it back would open a
+    # second transaction just to build the redirect.
+    task_id = db.session.scalars(select(HumanTask.id).where(HumanTask.instance_id == project.instance_id,
+                                                            HumanTask.status == TaskStatus.OPEN)).first()
     db.session.commit()
-    task = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == project.instance_id,
-                                                      HumanTask.status == TaskStatus.OPEN)).first()
     flash(_("已创建申报，请填写申报书"), "success")
-    return redirect(url_for("tasks.show", task_id=task.id) if task else url_for("projects.index"))
+    return redirect(url_for("tasks.show", task_id=task_id) if task_id else url_for("projects.index"))
 
 
 @bp.route("/projects/<int:project_id>")

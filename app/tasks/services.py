@@ -81,9 +81,10 @@ def process_choices() -> list[tuple[str, str]]:
 
 
 def get_task(task_id: int) -> HumanTask:
-    """The task with its instance and school (what every task view checks first), or NotFound."""
+    """The task with its instance, school and definition (what every task view checks and shows), or NotFound."""
     task = db.session.get(HumanTask, task_id, options=[
-        joinedload(HumanTask.instance).joinedload(ProcessInstance.school)])
+        joinedload(HumanTask.instance).joinedload(ProcessInstance.school),
+        joinedload(HumanTask.instance).joinedload(ProcessInstance.definition)])
     if task is None:
         raise NotFound(_("任务不存在"))
     return task

@@ -19,6 +19,7 @@ from app.processes.registry import adapter_for, form_handler
 from app.processes.runtime import already_handled_message, complete_task
 from app.tasks import bp, services
 from app.tasks.actions.page import instance_actions, task_actions
+from app.tasks.actions.rewind import instance_rows
 from app.tasks.filters import SOON
 
 CONCURRENT_MESSAGE = N_("该任务刚刚已由他人处理或修改，您的提交未生效，请查看最新状态")
@@ -75,16 +76,19 @@ def _render_task(task: HumanTask, form: Any = None, *, status: int = 200, messag
     acting = task.is_open and can_act(user, task)
     # A delegate prepares the work: drafts may be saved, but only the owner submits.
     can_submit = acting and task.owner_id is None
+    record = adapter.load_record(instance)  # for the form and for the record shown beside it
     if acting and form is None and handler is not None and (can_submit or handler.can_save_draft):
-        form = handler.build_form(task, adapter.load_record(instance) if handler.uses_record else None)
-    context = instance_page_context(instance, user)
+        form = handler.build_form(task, record if handler.uses_record else None)
+    rows = instance_rows(instance)  # read once for the side panels and the list of open steps
+    context = instance_page_context(instance, user, rows=rows, record=record)
+    actions = task_actions(task, user, submitted)
     return render_template(
         "tasks/task.html", task=task, form=form if acting else None, handler=handler, acting=acting,
         can_submit=can_submit,
         claimable=task.is_open and task.assignee_id is None and is_candidate(user, task),
         holds=task.is_open and task.assignee_id == user.id and task.owner_id is None, message=message,
-        button_form=EmptyForm(), actions=task_actions(task, user, submitted),
-        instance_actions=instance_actions(instance, user), **context), status
+        button_form=EmptyForm(), actions=actions,
+        instance_actions=instance_actions(instance, user, pool=actions.pool, rows=rows), **context), status
 
 
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])

@@ -14,6 +14,7 @@ from app.processes.properties import disabled_actions
 from app.processes.signing import rule_of, step_rows
 from app.tasks.actions import forms
 from app.tasks.actions.eligibility import (
+    CandidatePool,
     cc_candidates,
     choice_label,
     delegate_candidates,
@@ -21,7 +22,7 @@ from app.tasks.actions.eligibility import (
     transfer_candidates,
 )
 from app.tasks.actions.participation import can_discuss, can_urge, may_act_in
-from app.tasks.actions.rewind import return_targets, withdrawable
+from app.tasks.actions.rewind import instance_rows, return_targets, withdrawable
 from app.tasks.actions.signers import KIND_LABELS
 
 
@@ -38,6 +39,8 @@ class TaskActions:
     #: Rows that approved and wait for their after-signers (yudao's APPROVING).
     approving: set[int] = field(default_factory=set)
     rule_label: str | None = None
+    #: The people the panels chose from, for :func:`instance_actions` on the same page.
+    pool: CandidatePool | None = None
 
 
 def rule_label(task: HumanTask) -> str | None:
@@ -61,7 +64,8 @@ def _form(cls: type[BaseForm], submitted: dict[str, BaseForm], name: str) -> Bas
 def task_actions(task: HumanTask, user: User, submitted: dict[str, BaseForm] | None = None) -> TaskActions:
     """The action panels ``user`` gets on ``task``'s page (a submitted form keeps its input and errors)."""
     submitted = submitted or {}
-    result = TaskActions(step=step_rows(task) if task.step_key else [task], rule_label=rule_label(task))
+    step = step_rows(task) if task.step_key else [task]  # read once: the panels below all need it
+    result = TaskActions(step=step, rule_label=rule_label(task))
     result.approving = {r.id for r in result.step if r.decision == "approve" and r.status.value == "completed"
                         and any(c.parent_id == r.id and c.is_live for c in result.step)}
     instance = task.instance
@@ -69,13 +73,15 @@ def task_actions(task: HumanTask, user: User, submitted: dict[str, BaseForm] | N
         return result
     off = disabled_actions(task.properties)
     mine = task.is_open and can_act(user, task) and task.owner_id is None
+    if mine:
+        result.pool = CandidatePool.of(instance)
     if mine and "transfer" not in off:
         f = _form(forms.TransferForm, submitted, "transfer")
-        f.user_id.choices = _user_choices(transfer_candidates(task, user))
+        f.user_id.choices = _user_choices(transfer_candidates(task, user, step=step, pool=result.pool))
         result.forms["transfer"] = f
     if mine and "delegate" not in off:
         f = _form(forms.DelegateForm, submitted, "delegate")
-        f.user_id.choices = _user_choices(delegate_candidates(task, user))
+        f.user_id.choices = _user_choices(delegate_candidates(task, user, step=step, pool=result.pool))
         result.forms["delegate"] = f
     if mine and "return_to" not in off:
         targets, result.return_refusal = return_targets(task)
@@ -87,7 +93,7 @@ def task_actions(task: HumanTask, user: User, submitted: dict[str, BaseForm] | N
     if mine and "add_sign" not in off and task.form_key == "decision" and task.parent_id is None:
         f = _form(forms.AddSignerForm, submitted, "add_sign")
         f.kind.choices = choices((k.value, _(label)) for k, label in KIND_LABELS.items())
-        f.user_id.choices = _user_choices(signer_candidates(task, user))
+        f.user_id.choices = _user_choices(signer_candidates(task, user, step=step, pool=result.pool))
         result.forms["add_sign"] = f
     if task.is_open and task.owner_id is not None and task.assignee_id == user.id:
         result.forms["resolve"] = _form(forms.ResolveForm, submitted, "resolve")
@@ -107,23 +113,28 @@ class InstanceActions:
     withdraw_step: str | None = None
 
 
-def instance_actions(instance: ProcessInstance, user: User,
-                     submitted: dict[str, BaseForm] | None = None) -> InstanceActions:
-    """撤回, 催办 and 抄送 for the instance page (and the task page's side panel)."""
+def instance_actions(instance: ProcessInstance, user: User, submitted: dict[str, BaseForm] | None = None, *,
+                     pool: CandidatePool | None = None, rows: list[HumanTask] | None = None) -> InstanceActions:
+    """撤回, 催办 and 抄送 for the instance page (and the task page's side panel).
+
+    ``rows``: the instance's task rows freshly read (:func:`instance_rows`), when the page has them.
+    """
     submitted = submitted or {}
     result = InstanceActions()
     if instance.status != InstanceStatus.RUNNING:
         return result
-    row, reason = withdrawable(instance, user)
+    # One read of the instance's task rows answers 撤回, 催办 and who may act in it.
+    rows = instance_rows(instance) if rows is None else rows
+    row, reason = withdrawable(instance, user, rows=rows)
     if row is not None and "withdraw" not in disabled_actions(row.properties):
         result.forms["withdraw"] = _form(forms.WithdrawForm, submitted, "withdraw")
         result.withdraw_step = row.name
     elif row is None and reason and reason != _("您在该流程中没有可撤回的办理"):
         result.withdraw_refusal = reason
-    if can_urge(user, instance):
+    if can_urge(user, instance, rows=rows):
         result.forms["urge"] = _form(forms.UrgeForm, submitted, "urge")
-    if may_act_in(user, instance):
+    if may_act_in(user, instance, rows=rows):
         f = _form(forms.CcForm, submitted, "cc")
-        f.user_ids.choices = choices((u.id, choice_label(u)) for u in cc_candidates(instance, user))
+        f.user_ids.choices = choices((u.id, choice_label(u)) for u in cc_candidates(instance, user, pool=pool))
         result.forms["cc"] = f
     return result

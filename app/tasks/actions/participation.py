@@ -36,23 +36,29 @@ URGE_INTERVAL = timedelta(hours=1)
 COMMENT_MAX = 2000
 
 
-def is_participant(user: User, instance: ProcessInstance) -> bool:
-    """Started the instance, or holds, owns or completed one of its tasks (copied-in users do not count)."""
+def is_participant(user: User, instance: ProcessInstance, *, rows: list[HumanTask] | None = None) -> bool:
+    """Started the instance, or holds, owns or completed one of its tasks (copied-in users do not count).
+
+    ``rows``: the instance's task rows, when the caller has read them already.
+    """
     if instance.starter_id == user.id:
         return True
+    if rows is not None:
+        return any(user.id in (r.assignee_id, r.completed_by_id, r.owner_id) for r in rows)
     return db.session.scalar(select(exists().where(
         HumanTask.instance_id == instance.id,
         or_(HumanTask.assignee_id == user.id, HumanTask.completed_by_id == user.id,
             HumanTask.owner_id == user.id)))) or False
 
 
-def may_act_in(user: User, instance: ProcessInstance) -> bool:
+def may_act_in(user: User, instance: ProcessInstance, *, rows: list[HumanTask] | None = None) -> bool:
     """A participant, or a candidate for one of the instance's open tasks."""
-    if is_participant(user, instance):
+    if is_participant(user, instance, rows=rows):
         return True
-    rows = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
-                                                      HumanTask.status == TaskStatus.OPEN))
-    return any(can_act(user, r) for r in rows)
+    if rows is None:
+        rows = list(db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
+                                                               HumanTask.status == TaskStatus.OPEN)))
+    return any(can_act(user, r) for r in rows if r.status == TaskStatus.OPEN)
 
 
 # -- 抄送 ------------------------------------------------------------------------------------------
@@ -97,8 +103,10 @@ def mark_copy_read(user: User, instance: ProcessInstance) -> None:
 
 
 # -- 催办 ------------------------------------------------------------------------------------------
-def can_urge(user: User, instance: ProcessInstance) -> bool:
-    """The initiator, or someone who completed an earlier step."""
+def can_urge(user: User, instance: ProcessInstance, *, rows: list[HumanTask] | None = None) -> bool:
+    """The initiator, or someone who completed an earlier step (``rows``: the instance's task rows, if read)."""
+    if rows is not None:
+        return instance.starter_id == user.id or any(r.completed_by_id == user.id for r in rows)
     return instance.starter_id == user.id or (db.session.scalar(select(exists().where(
         HumanTask.instance_id == instance.id, HumanTask.completed_by_id == user.id))) or False)
 

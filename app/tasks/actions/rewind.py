@@ -69,13 +69,14 @@ def _latest_completed(instance_id: int) -> dict[str, HumanTask]:
 def return_targets(task: HumanTask, runtime: WorkflowRuntime | None = None) -> tuple[list[ReturnTarget], str | None]:
     """The earlier steps ``task``'s instance may go back to, computed from the task history and
     checked against the workflow; with the reason when there is none."""
-    runtime = runtime or load_runtime(task.instance, None)
     targets: list[ReturnTarget] = []
     seen: set[str] = set()
     reason: str | None = None
     for row in reversed(list(_latest_completed(task.instance_id).values())):
         if row.bpmn_id == task.bpmn_id or row.bpmn_id in seen:
             continue
+        # The workflow is deserialized only when there is an earlier step to check (not on a first step).
+        runtime = runtime or load_runtime(task.instance, None)
         try:
             runtime.plan_rewind(row.spiff_task_id)
         except RewindRefused as err:
@@ -145,10 +146,19 @@ def _untouched(rows: list[HumanTask]) -> bool:
     return not touched
 
 
-def withdrawable(instance: ProcessInstance, actor: User) -> tuple[HumanTask | None, str | None]:
-    """The actor's step that 撤回 would take back, or None with the reason it cannot be withdrawn."""
-    rows = list(db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)
+def instance_rows(instance: ProcessInstance) -> list[HumanTask]:
+    """Every task row of the instance, freshly read (a concurrent command may have changed them)."""
+    return list(db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)
                                    .execution_options(populate_existing=True)))
+
+
+def withdrawable(instance: ProcessInstance, actor: User, *,
+                 rows: list[HumanTask] | None = None) -> tuple[HumanTask | None, str | None]:
+    """The actor's step that 撤回 would take back, or None with the reason it cannot be withdrawn.
+
+    ``rows`` are the instance's task rows when the caller has just read them (:func:`instance_rows`).
+    """
+    rows = instance_rows(instance) if rows is None else rows
     mine = [r for r in rows if r.status == TaskStatus.COMPLETED and r.completed_by_id == actor.id and r.completed_at]
     if not mine:
         return None, _("您在该流程中没有可撤回的办理")
