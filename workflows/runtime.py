@@ -132,6 +132,9 @@ class WorkflowRuntime:
         #: since: a timer that is in the first set and in neither the second nor :meth:`waiting_timers`
         #: went away unfired (its task completed or was cancelled), so its durable job must be cancelled.
         self.timers_at_load: frozenset[str] = frozenset(t.task_id for t in self.waiting_timers())
+        #: Whether a user task was READY when the workflow was loaded (a new workflow: False). The
+        #: application keeps a task row for each READY user task, so without one there were no live rows.
+        self.had_ready_human_tasks: bool = bool(self._wf.get_tasks(state=TaskState.READY, manual=True))
         self.fired_timers: set[str] = set()
 
     # -- reading -------------------------------------------------------------------------------

@@ -167,6 +167,9 @@ def sync_human_tasks(instance: ProcessInstance, runtime: WorkflowRuntime, *,
     """
     now = utcnow()
     ready = runtime.ready_human_tasks()
+    if not ready and not runtime.had_ready_human_tasks:
+        # No user task before the run, none after (a timer or a service step): no row can be live.
+        return SyncResult([], [], [])
     ready_ids = {t.id for t in ready}
     history = list(db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)))
     open_rows: list[HumanTask] = []
