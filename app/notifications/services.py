@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.errors import NotFound
@@ -59,23 +59,18 @@ def email_mode(user_id: int) -> EmailMode:
     return mode or EmailMode.IMMEDIATE
 
 
-def _initial_email_status(recipient_id: int) -> EmailStatus | None:
-    """How the notification's e-mail starts out; None when there is no such user.
+def _initial_email_status() -> Any:
+    """SQL for how a notification's e-mail starts out, from the recipient's row and preference.
 
-    One query for the address, the account state and the preference: this runs for every task a
-    command opens, timers included, so it must not load the user with their roles.
+    Evaluated inside the INSERT (see :func:`notify`): this runs for every task a command opens,
+    timers included, so it costs no statement of its own and never loads the user with their roles.
     """
-    row = db.session.execute(
-        select(User.email, User.active, NotificationPreference.email_mode)
-        .outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
-        .where(User.id == recipient_id)).first()
-    if row is None:
-        return None
-    email, active, mode = row
-    if not email or not active:
-        return EmailStatus.SKIPPED
-    return {EmailMode.IMMEDIATE: EmailStatus.PENDING, EmailMode.DIGEST: EmailStatus.DIGEST,
-            EmailMode.OFF: EmailStatus.SKIPPED}[mode or EmailMode.IMMEDIATE]
+    mode = NotificationPreference.email_mode
+    return case(
+        (or_(User.email.is_(None), User.email == "", User.active.is_(False)), literal(EmailStatus.SKIPPED.value)),
+        (mode == EmailMode.DIGEST, literal(EmailStatus.DIGEST.value)),
+        (mode == EmailMode.OFF, literal(EmailStatus.SKIPPED.value)),
+        else_=literal(EmailStatus.PENDING.value))
 
 
 def dedupe_key(event: str, recipient_id: int, *, task_id: int | None, instance_id: int | None,
@@ -88,9 +83,6 @@ def dedupe_key(event: str, recipient_id: int, *, task_id: int | None, instance_i
 def notify(recipient_id: int, event: str, *, instance: ProcessInstance, task: HumanTask | None = None,
            actor: User | None = None, note: str | None = None, discriminator: str | None = None) -> bool:
     """Write one notification to the outbox (in the caller's transaction). False if it was a duplicate."""
-    email_status = _initial_email_status(recipient_id)
-    if email_status is None:
-        return False
     if task is not None and task.id is None:
         db.session.flush()
     params: dict[str, Any] = {"task": task.name if task else "", "title": instance.title,
@@ -100,11 +92,17 @@ def notify(recipient_id: int, event: str, *, instance: ProcessInstance, task: Hu
                   url=task_path(task.id) if task is not None and event != "finished" else instance_path(instance.id),
                   dedupe_key=dedupe_key(event, recipient_id, task_id=task.id if task else None,
                                         instance_id=instance.id, discriminator=discriminator),
-                  created_at=utcnow(), email_status=email_status, attempts=0,
-                  next_attempt_at=utcnow())
+                  created_at=utcnow(), attempts=0, next_attempt_at=utcnow())
+    table = Notification.__table__
+    # INSERT … SELECT from the recipient's row: no row (an unknown user) inserts nothing, and the
+    # e-mail status comes from their address and preference in the same statement.
+    source = (select(*[literal(value, type_=table.c[key].type) for key, value in values.items()],
+                     _initial_email_status())
+              .select_from(User).outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
+              .where(User.id == recipient_id))
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    stmt = (dialect.insert(Notification.__table__).values(**values)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Notification.__table__.c.id))
+    stmt = (dialect.insert(table).from_select([*values, "email_status"], source)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id))
     return db.session.execute(stmt).scalar() is not None
 
 
