@@ -93,6 +93,7 @@ MATRIX: dict[str, Entry] = {
     "directory.import_": e({'admin'}, lambda f: {"kind": "users"}),
     "directory.index": e({'admin'}),
     "directory.template": e({'admin'}, lambda f: {"kind": "orgs"}),
+    "directory.terms": e({'admin'}),
     "excellence.check": e(ORGANISER, lambda f: {"round_id": f.round, "nomination_id": f.nomination}),
     "excellence.edit_round": e(ORGANISER, lambda f: {"round_id": f.round},
                                note="the demo round is open: its organiser is told it can no longer be edited (409)"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from app.cli import main
 from app.extensions import db
 from app.models import AuditEvent, OrgType, OrgUnit, Role, User
 from tests.conftest import ROOT, Browser
+from tests.helpers import field_errors
 
 TEMPLATES = ROOT / "docs" / "templates"
 ADMIN_PASSWORD = "Qd7#river-2026"
@@ -405,3 +407,42 @@ def test_too_many_new_users_for_one_request_are_refused_whole(app, tree):
         assert report.created == 3 and len(report.passwords) == 3
     for username, _name, password in report.passwords:
         assert login(app, username, password)[1].status_code == 302
+
+
+def test_region_admin_adds_and_corrects_terms_on_the_page(app, world, make_browser):
+    from app.models import Term
+
+    admin = make_browser("admin")
+    page = admin.get("/directory/terms").get_data(as_text=True)
+    assert "添加或更正学期" in page
+    with app.app_context():
+        existing = db.session.scalars(select(Term).where(Term.region_id == world.orgs["YY"])
+                                      .order_by(Term.end_date.desc())).first()
+        last_day, count = existing.end_date, db.session.scalar(select(func.count(Term.id)))
+    # Overlapping an existing term: refused beside the start date, with what was typed kept.
+    overlap = admin.post("/directory/terms", data={"region": "YY", "code": "2099-1", "name": "重叠学期",
+                                                   "start": existing.start_date.isoformat(),
+                                                   "end": last_day.isoformat()})
+    html = overlap.get_data(as_text=True)
+    assert overlap.status_code == 422
+    assert any("日期重叠" in e for e in field_errors(html, "start")) and 'value="重叠学期"' in html
+    missing = admin.post("/directory/terms", data={"region": "YY", "code": "", "name": "", "start": "", "end": ""})
+    assert missing.status_code == 422 and field_errors(missing.get_data(as_text=True), "code") == ["请填写学期代码"]
+    start, end = last_day + timedelta(days=1), last_day + timedelta(days=120)
+    r = admin.post("/directory/terms", data={"region": "YY", "code": "2099-1", "name": "下一学期",
+                                             "start": start.isoformat(), "end": end.isoformat()})
+    assert r.status_code == 302
+    r = admin.post("/directory/terms", data={"region": "YY", "code": "2099-1", "name": "下一学期（更正）",
+                                             "start": start.isoformat(), "end": (end - timedelta(days=5)).isoformat()})
+    assert r.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Term.id))) == count + 1
+        term = db.session.scalars(select(Term).where(Term.code == "2099-1")).one()
+        assert (term.name, term.end_date) == ("下一学期（更正）", end - timedelta(days=5))
+        actions = list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("directory.term_%"))
+                                          .order_by(AuditEvent.id)))
+        assert actions == ["directory.term_created", "directory.term_updated"]
+    assert "下一学期（更正）" in admin.get("/directory/terms").get_data(as_text=True)
+    # A region the admin does not administer is refused.
+    assert admin.post("/directory/terms", data={"region": "XA", "code": "2099-2", "name": "别的区域",
+                                                "start": start.isoformat(), "end": end.isoformat()}).status_code == 422

@@ -184,7 +184,8 @@ def create_admin(*, username: str, display_name: str, password: str, region_code
 TERM_CODE = re.compile(r"^[0-9A-Za-z\-_.]{1,20}$")
 
 
-def define_term(region_code: str, code: str, name: str, start: date, end: date) -> tuple[Term, str]:
+def define_term(region_code: str, code: str, name: str, start: date, end: date, *,
+                actor: User | None = None) -> tuple[Term, str]:
     """Create a region's term (学期), or update the name and dates of the one with this code.
 
     Returns the term and what happened: ``created``, ``updated`` or ``unchanged``. Terms of a region
@@ -216,7 +217,7 @@ def define_term(region_code: str, code: str, name: str, start: date, end: date) 
         term.name, term.start_date, term.end_date = name, start, end
         outcome = "updated"
     db.session.flush()
-    audit.record(f"directory.term_{outcome}", actor=None, region=region.code, code=code, name=name,
+    audit.record(f"directory.term_{outcome}", actor=actor, region=region.code, code=code, name=name,
                  start=start.isoformat(), end=end.isoformat())
     return term, outcome
 

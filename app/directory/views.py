@@ -11,11 +11,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.directory import bp
-from app.directory.forms import ImportForm
-from app.directory.services import TEMPLATES, import_orgs, import_users
+from app.directory.forms import ImportForm, TermForm
+from app.directory.services import TEMPLATES, define_term, import_orgs, import_users
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
-from app.regions import administered_regions
+from app.forms import choices
+from app.regions import administered_regions, region_terms
 
 #: New users per upload on the page: hashing their passwords takes ~50-70 ms each, and a request must end
 #: well within the web process's timeout (60 s). Larger files go through ``yanxiu import-users``.
@@ -90,3 +91,37 @@ def template(kind: str):
     # A BOM so that Excel on Windows opens the Chinese headers correctly.
     return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={kind}-template.csv"})
+
+
+def _terms_page(form: TermForm, status: int = 200):
+    regions = administered_regions(current_user)
+    return render_template("directory/terms.html", form=form,
+                           terms=[(region, region_terms(region.id)) for region in regions]), status
+
+
+@bp.route("/directory/terms", methods=["GET", "POST"])
+@login_required
+def terms():
+    """学期: the region admin lists the region's terms, adds one, or corrects one's name and dates by its code."""
+    _require_region_admin()
+    regions = administered_regions(current_user)
+    form = TermForm()
+    form.region.choices = choices((r.code, r.name) for r in regions)
+    if not form.is_submitted():
+        return _terms_page(form)
+    if not form.validate():
+        return _terms_page(form, 422)
+    if form.region.data not in {r.code for r in regions}:
+        raise NotFound(_("找不到该页面，或您没有查看权限"))
+    try:
+        term, outcome = define_term(form.region.data, form.code.data, form.name.data, form.start.data,
+                                    form.end.data, actor=current_user._get_current_object())
+    except InvalidInput as err:
+        db.session.rollback()
+        field = {"region_code": "region"}.get(err.field or "", err.field)
+        form.add_error(field if field in form._fields else "code", err.message)
+        return _terms_page(form, 422)
+    db.session.commit()
+    flash({"created": _("已添加学期 %(name)s", name=term.name), "updated": _("已更新学期 %(name)s", name=term.name),
+           "unchanged": _("学期 %(name)s 没有变化", name=term.name)}[outcome], "success")
+    return redirect(url_for("directory.terms"))
