@@ -58,8 +58,9 @@ class Defaults:
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
     LOGIN_FAILURE_WINDOW_MINUTES = 15
-    #: Content-Security-Policy sent with every response: no inline script; inline style attributes are
-    #: allowed for computed widths (progress bars).
+    #: Content-Security-Policy sent with every response: no inline script. Inline style stays allowed
+    #: because the live diagram is inline SVG with its own <style> (per-instance highlighting rules) and
+    #: style attributes; script is what the policy exists to stop.
     CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
                                "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
                                "frame-ancestors 'none'")
