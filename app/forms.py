@@ -24,6 +24,12 @@ def field_error(field, message: str) -> None:
     field.errors.append(message)
 
 
+def show_input_error(form, err, default: str | None = None) -> None:
+    """Show a service's ``InvalidInput`` beside the field it names, else beside ``default`` (or the first field)."""
+    names = [name for name in form._fields if name != "csrf_token"]
+    field_error(form[err.field if err.field in names else default or names[0]], err.message)
+
+
 class MultiCheckboxField(SelectMultipleField):
     """A multiple choice shown as a list of checkboxes."""
 
@@ -53,4 +59,5 @@ class EmptyForm(FlaskForm):
     """A CSRF-only form for POST buttons (claim, logout, ...)."""
 
 
-__all__ = ["BaseForm", "DataRequired", "EmptyForm", "InputRequired", "MultiCheckboxField", "choices", "field_error"]
+__all__ = ["BaseForm", "DataRequired", "EmptyForm", "InputRequired", "MultiCheckboxField", "choices", "field_error",
+           "show_input_error"]

@@ -28,7 +28,7 @@ from app.attachments.services import attachments_of, remove, store_upload
 from app.attachments.views import storage_settings
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.extensions import db
-from app.forms import EmptyForm, choices
+from app.forms import EmptyForm, choices, show_input_error
 from app.models import ATTENDANCE_LABELS, Attachment, AttendanceStatus, OrgType, OrgUnit, Term
 from app.models.base import utcnow
 from app.plans.services import current_plan
@@ -99,7 +99,7 @@ def new():
                 record = record_activity(school, term, _values(form), actor=user)
             except InvalidInput as err:
                 db.session.rollback()
-                form.add_error(err.field if err.field and hasattr(form, err.field) else "topic", err.message)
+                show_input_error(form, err, "topic")
             else:
                 db.session.commit()
                 flash(_("已记录活动，请登记考勤并上传照片、课件等佐证材料"), "success")
@@ -154,7 +154,7 @@ def show(record_id: int):
             update_activity(record, _values(form), actor=user)
         except InvalidInput as err:
             db.session.rollback()
-            form.add_error(err.field if err.field and hasattr(form, err.field) else "topic", err.message)
+            show_input_error(form, err, "topic")
         else:
             db.session.commit()
             flash(_("已保存"), "success")

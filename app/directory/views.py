@@ -15,7 +15,7 @@ from app.directory.forms import ImportForm, TermForm
 from app.directory.services import TEMPLATES, define_term, import_orgs, import_users
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
-from app.forms import choices
+from app.forms import choices, show_input_error
 from app.regions import administered_regions, region_terms
 
 #: New users per upload on the page: hashing their passwords takes ~50-70 ms each, and a request must end
@@ -118,8 +118,7 @@ def terms():
                                     form.end.data, actor=current_user._get_current_object())
     except InvalidInput as err:
         db.session.rollback()
-        field = {"region_code": "region"}.get(err.field or "", err.field)
-        form.add_error(field if field in form._fields else "code", err.message)
+        show_input_error(form, err, "region" if err.field == "region_code" else "code")
         return _terms_page(form, 422)
     db.session.commit()
     flash({"created": _("已添加学期 %(name)s", name=term.name), "updated": _("已更新学期 %(name)s", name=term.name),

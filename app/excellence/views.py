@@ -22,7 +22,7 @@ from app.excellence.forms import (
 )
 from app.excellence.services import NominationInput, RoundInput
 from app.extensions import db
-from app.forms import EmptyForm, choices
+from app.forms import EmptyForm, choices, show_input_error
 from app.models import (
     Attachment,
     HumanTask,
@@ -94,7 +94,7 @@ def _save_round(form: RoundForm, save, template: str, **context):
             return redirect(url_for("excellence.show", round_id=round_.id))
         except InvalidInput as err:
             db.session.rollback()
-            form.add_error(err.field if err.field and hasattr(form, err.field) else "title", err.message)
+            show_input_error(form, err, "title")
     return render_template(template, form=form, **context), 422
 
 
@@ -217,7 +217,7 @@ def nominate(round_id: int):
                 return redirect(url_for("excellence.nomination", round_id=round_id, nomination_id=nomination.id))
             except InvalidInput as err:
                 db.session.rollback()
-                form.add_error(err.field if err.field and hasattr(form, err.field) else "summary", err.message)
+                show_input_error(form, err, "summary")
         return render_template("excellence/nomination_form.html", round=round_, form=form), 422
     if not services.nominee_schools(user, round_):
         raise Forbidden(_("您不能为本地区的学校申报或推荐"))
@@ -257,7 +257,7 @@ def nomination(round_id: int, nomination_id: int):
                     return redirect(url_for("excellence.nomination", round_id=round_id, nomination_id=nomination_id))
                 except InvalidInput as err:
                     db.session.rollback()
-                    form.add_error(err.field if err.field and hasattr(form, err.field) else "summary", err.message)
+                    show_input_error(form, err, "summary")
             status = 422
         else:
             form = _nomination_form(round_, user, school_id=item.school_id, summary=item.summary,
@@ -337,7 +337,7 @@ def notice(round_id: int):
                 return redirect(url_for("excellence.notice", round_id=round_id))
             except InvalidInput as err:
                 db.session.rollback()
-                form.add_error(err.field if err.field and hasattr(form, err.field) else "content", err.message)
+                show_input_error(form, err, "content")
         status = 422
     mine = db.session.scalars(select(Objection).where(Objection.round_id == round_.id,
                                                       Objection.submitter_id == user.id).order_by(Objection.id)).all()

@@ -12,7 +12,7 @@ from app.attachments.services import attachments_of, file_path, remove, store_up
 from app.attachments.views import storage_settings
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.extensions import db
-from app.forms import EmptyForm, choices
+from app.forms import EmptyForm, choices, show_input_error
 from app.inspections import bp, services, sheets
 from app.inspections.forms import CampaignForm, ObservationForm, UploadForm, scores_form
 from app.inspections.metrics import metric_choices
@@ -213,7 +213,7 @@ def add_observation(inspection_id: int):
             return redirect(url_for("inspections.show", inspection_id=inspection.id) + "#observations")
         except InvalidInput as err:
             db.session.rollback()
-            form.add_error(err.field if err.field and hasattr(form, err.field) else "teacher_name", err.message)
+            show_input_error(form, err, "teacher_name")
     return _render_inspection(inspection, 422, observation_form=form)
 
 

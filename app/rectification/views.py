@@ -12,7 +12,7 @@ from app.attachments.services import attachments_of, file_path, remove, store_up
 from app.attachments.views import storage_settings
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.extensions import db
-from app.forms import EmptyForm, choices
+from app.forms import EmptyForm, choices, show_input_error
 from app.models import (
     Attachment,
     ExtensionRequest,
@@ -161,7 +161,7 @@ def respond(item_id: int):
             return _back(item)
         except InvalidInput as err:
             db.session.rollback()
-            form.add_error(err.field if err.field and hasattr(form, err.field) else "measures", err.message)
+            show_input_error(form, err, "measures")
     order = services.get_visible_order(item.order_id, user)
     forms = record_context(order, user)["respond_forms"]
     forms[item.id] = form
@@ -232,7 +232,7 @@ def request_extension(item_id: int):
             return _back(item)
         except InvalidInput as err:
             db.session.rollback()
-            form.add_error(err.field if err.field and hasattr(form, err.field) else "reason", err.message)
+            show_input_error(form, err, "reason")
     order = services.get_visible_order(item.order_id, user)
     forms = record_context(order, user)["extension_forms"]
     forms[item.id] = form
@@ -257,7 +257,7 @@ def decide_extension(request_id: int):
             return redirect(url_for("rectification.show", order_id=order.id))
         except InvalidInput as err:
             db.session.rollback()
-            form.add_error(err.field if err.field and hasattr(form, err.field) else "comment", err.message)
+            show_input_error(form, err, "comment")
     return _render_order(order, 422, decision_form=form, decision_for=request_id)
 
 

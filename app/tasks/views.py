@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.access import can_act, is_candidate, require_can_act, require_instance_visible
 from app.errors import Conflict, DomainError, InvalidInput
 from app.extensions import db
-from app.forms import EmptyForm
+from app.forms import EmptyForm, show_input_error
 from app.i18n import N_
 from app.instances.services import instance_page_context
 from app.models import HumanTask
@@ -131,7 +131,7 @@ def _submit(task: HumanTask):
         db.session.commit()
     except InvalidInput as err:
         db.session.rollback()
-        form.add_error(err.field if err.field and hasattr(form, err.field) else _first_field(form), err.message)
+        show_input_error(form, err)
         return _render_task(services.get_task(task.id), form, status=422)
     except Conflict as err:
         db.session.rollback()
@@ -147,10 +147,6 @@ def _submit(task: HumanTask):
         return redirect(url_for("tasks.inbox"))
     flash(_("草稿已保存"), "success")
     return redirect(url_for("tasks.show", task_id=task_id))
-
-
-def _first_field(form: Any) -> str:
-    return next(name for name in form._fields if name != "csrf_token")
 
 
 @bp.route("/tasks/<int:task_id>/claim", methods=["POST"])

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
-from app.forms import choices
+from app.forms import choices, show_input_error
 from app.projects.services import visible_schools
 from app.teachers import bp
 from app.teachers.forms import AccountForm, ImportForm, TeacherForm
@@ -102,7 +102,7 @@ def new():
             teacher = save_teacher(school, form.data, actor=user)
         except InvalidInput as err:
             db.session.rollback()
-            form.add_error(err.field if err.field and hasattr(form, err.field) else "name", err.message)
+            show_input_error(form, err, "name")
         else:
             db.session.commit()
             flash(_("已添加教师 %(name)s", name=teacher.name), "success")
@@ -123,7 +123,7 @@ def edit(teacher_id: int):
                 save_teacher(teacher.school, form.data, actor=user, teacher=teacher)
             except InvalidInput as err:
                 db.session.rollback()
-                form.add_error(err.field if err.field and hasattr(form, err.field) else "name", err.message)
+                show_input_error(form, err, "name")
             else:
                 db.session.commit()
                 flash(_("已保存"), "success")

@@ -15,6 +15,7 @@ from app.access import require_instance_visible
 from app.attachments.views import storage_settings
 from app.errors import Conflict, DomainError, InvalidInput
 from app.extensions import db
+from app.forms import show_input_error
 from app.instances.services import instance_page_context
 from app.models import ProcessInstance
 from app.tasks import bp, services
@@ -45,8 +46,7 @@ def _task_action(task_id: int, name: str, form_cls: type[forms.ActionForm],
         db.session.commit()
     except InvalidInput as err:
         db.session.rollback()
-        field = err.field if err.field and hasattr(form, err.field) else next(iter(form._fields))
-        form.add_error(field, err.message)
+        show_input_error(form, err)
         return _render_task(services.get_task(task_id), status=422, submitted={name: form})
     except Conflict as err:
         db.session.rollback()
@@ -165,8 +165,7 @@ def _instance_action(instance_id: int, name: str, form_cls: type[forms.ActionFor
         db.session.commit()
     except InvalidInput as err:
         db.session.rollback()
-        field = err.field if err.field and hasattr(form, err.field) else next(iter(form._fields))
-        form.add_error(field, err.message)
+        show_input_error(form, err)
         return _render_instance(db.session.get(ProcessInstance, instance_id), status=422, submitted={name: form})
     except Conflict as err:
         db.session.rollback()
