@@ -52,28 +52,26 @@ def _reason(reason: str | None) -> str:
     return text
 
 
-def suspend_instance(instance_id: int, *, actor: User, reason: str) -> ProcessInstance:
-    """Stop work on a running instance: its open steps stay in place but cannot be completed."""
+def _switch(instance_id: int, actor: User, reason: str, source: InstanceStatus, target: InstanceStatus,
+            action: str) -> ProcessInstance:
     require_admin(actor)
     why = _reason(reason)
     instance = lock_instance(instance_id)
-    _require_status(instance, (InstanceStatus.RUNNING,))
-    instance.status = InstanceStatus.SUSPENDED
+    _require_status(instance, (source,))
+    instance.status = target
     instance.updated_at = utcnow()
-    audit.record("instance.suspend", actor=actor, instance=instance, reason=why)
+    audit.record(action, actor=actor, instance=instance, reason=why)
     return instance
+
+
+def suspend_instance(instance_id: int, *, actor: User, reason: str) -> ProcessInstance:
+    """Stop work on a running instance: its open steps stay in place but cannot be completed."""
+    return _switch(instance_id, actor, reason, InstanceStatus.RUNNING, InstanceStatus.SUSPENDED, "instance.suspend")
 
 
 def resume_instance(instance_id: int, *, actor: User, reason: str) -> ProcessInstance:
     """Let work on a suspended instance continue where it stopped."""
-    require_admin(actor)
-    why = _reason(reason)
-    instance = lock_instance(instance_id)
-    _require_status(instance, (InstanceStatus.SUSPENDED,))
-    instance.status = InstanceStatus.RUNNING
-    instance.updated_at = utcnow()
-    audit.record("instance.resume", actor=actor, instance=instance, reason=why)
-    return instance
+    return _switch(instance_id, actor, reason, InstanceStatus.SUSPENDED, InstanceStatus.RUNNING, "instance.resume")
 
 
 def terminate_instance(instance_id: int, *, actor: User, reason: str) -> ProcessInstance:
