@@ -54,8 +54,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.notifications.services import EVENT_TEXT, notify
-from app.policy.schema import Policy
-from app.policy.services import version_in_force
+from app.policy.services import policy_on
 from app.processes.registry import OperationContext
 from app.rectification.policy import NEVER, end_of_day, local_today, reminder_moment
 from app.regions import region_id_of
@@ -140,11 +139,6 @@ def visible_rounds(user: User) -> list[SelectionRound]:
     return [r for r in rounds if can_view_round(user, r)]
 
 
-def policy_for_region(region_id: int, today: date) -> Policy:
-    version = version_in_force(region_id, today)
-    return Policy.of(version.values if version is not None else None)
-
-
 def score_templates(region_id: int) -> list[ScoreSheetTemplate]:
     return list(db.session.scalars(select(ScoreSheetTemplate).where(
         ScoreSheetTemplate.region_id == region_id, ScoreSheetTemplate.latest.is_(True)).order_by(ScoreSheetTemplate.id)))
@@ -168,7 +162,7 @@ def propose_round(region_id: int, type_: RoundType, today: date) -> dict[str, An
     精品项目 and 示范学校 run every ``excellence.cycle_years`` years (余教〔2020〕14号: 每两年); 先进单位
     and 优秀课题 every 学年, 10 先进单位 (县教科所) and 30% of the topics (清教党组〔2023〕2号).
     """
-    policy = policy_for_region(region_id, today)
+    policy = policy_on(region_id, today).policy
     years = policy.excellence_cycle_years if type_ in (RoundType.PREMIUM_PROJECT, RoundType.MODEL_SCHOOL) else 1
     last = db.session.scalars(select(SelectionRound.cycle_label).where(
         SelectionRound.region_id == region_id, SelectionRound.type == type_).order_by(SelectionRound.id.desc())).first()
