@@ -13,7 +13,7 @@ from app.models import HumanTask, OrgUnit, Role, RoundType, SelectionRound, Task
 from app.models.base import utcnow
 from app.processes.registry import Completion
 from app.processes.runtime import complete_task
-from app.rectification.policy import add_working_days, local_today
+from app.workdays.moments import add_working_days, local_today
 
 
 def seed_excellence_demo() -> int:

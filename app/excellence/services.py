@@ -56,9 +56,9 @@ from app.models.base import utcnow
 from app.notifications.services import EVENT_TEXT, notify
 from app.policy.services import policy_on
 from app.processes.registry import OperationContext
-from app.rectification.policy import NEVER, end_of_day, local_today, reminder_moment
 from app.regions import region_id_of
 from app.workdays import deadline_after_working_days
+from app.workdays.moments import NEVER, end_of_day, local_today, reminder_moment
 
 PROCESS_KEY = "excellence_selection"
 REVIEW_REMIND_JOB = "exc.review_remind"

@@ -40,8 +40,8 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.rectification.policy import local_today
 from app.regions import region_id_of
+from app.workdays.moments import local_today
 
 #: Attachments owned by an objection (its evidence files).
 EVIDENCE = "exc_objection"

@@ -12,16 +12,6 @@ from datetime import date
 from app.policy.schema import Policy
 from app.policy.services import policy_on
 
-# The day arithmetic lives in app.workdays.moments; re-exported for the rectification modules.
-from app.workdays.moments import (  # noqa: F401
-    NEVER,
-    add_working_days,
-    end_of_day,
-    local_today,
-    reminder_moment,
-    working_days_before,
-)
-
 
 @dataclass(frozen=True)
 class RectificationPolicy:

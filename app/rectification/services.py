@@ -42,15 +42,10 @@ from app.models import (
 from app.models.base import utcnow
 from app.processes.registry import OperationContext
 from app.processes.runtime import finish_run, load_runtime, resolve_candidate_org, start_instance
-from app.rectification.policy import (
-    add_working_days,
-    end_of_day,
-    local_today,
-    policy_for_region,
-    reminder_moment,
-)
+from app.rectification.policy import policy_for_region
 from app.regions import region_id_of as region_of
 from app.sequences import next_value
+from app.workdays.moments import add_working_days, end_of_day, local_today, reminder_moment
 
 PROCESS_KEY = "rectification"
 EXTENSION_MESSAGE = "rect_extension"
