@@ -15,17 +15,16 @@ from app.policy.services import policy_on
 
 @dataclass(frozen=True)
 class RectificationPolicy:
+    """The numbers an order copies (defaults: ``rectification.*`` in app.policy.schema.DEFAULT_VALUES)."""
+
     #: The principal signs for (签收) an issued order within this many working days.
-    ack_working_days: int = 3
+    ack_working_days: int
     #: Default time allowed for an item, in working days from the day the order is drafted.
-    default_deadline_working_days: int = 20
+    default_deadline_working_days: int
     #: A reminder goes out this many working days before the deadline.
-    remind_working_days: int = 2
+    remind_working_days: int
     #: Verification rounds allowed before the case goes to 督导 unresolved.
-    max_rounds: int = 3
-
-
-DEFAULT_POLICY = RectificationPolicy()
+    max_rounds: int
 
 
 def rectification_policy(policy: Policy) -> RectificationPolicy:
